@@ -1,0 +1,128 @@
+import http from 'node:http';
+import https from 'node:https';
+import { UpstreamError } from '../errors';
+
+export interface FetchOptions {
+  /** Bearer token; never sent over plain http, and redirects are not followed while it is attached. */
+  token?: string;
+  /** PEM trust anchor for https; without it, the system's CAs. */
+  ca?: string;
+  timeoutMs: number;
+  maxBytes: number;
+  maxRedirects?: number;
+}
+
+export interface FetchedBody {
+  bytes: Buffer;
+  contentType: string;
+  url: URL;
+}
+
+const DEFAULT_MAX_REDIRECTS = 3;
+
+/**
+ * GETs a profile with a deadline and a byte limit. Redirects are followed only within the same origin, so a
+ * source cannot bounce us (or a token) to another host.
+ */
+export async function fetchProfile(url: URL, options: FetchOptions): Promise<FetchedBody> {
+  const deadline = Date.now() + options.timeoutMs;
+  let current = url;
+  for (let hop = 0; ; hop++) {
+    const response = await getOnce(current, options, deadline);
+    if (response.redirect === undefined) return { bytes: response.bytes, contentType: response.contentType, url: current };
+    const next = new URL(response.redirect, current);
+    if (options.token) throw new UpstreamError(`fetching profile: ${current.origin} answered a redirect, which is not followed while a token is attached`);
+    if (next.origin !== current.origin) {
+      throw new UpstreamError(`fetching profile: ${current.origin} redirected to another host (${next.origin}); not followed`);
+    }
+    if (hop >= (options.maxRedirects ?? DEFAULT_MAX_REDIRECTS)) throw new UpstreamError('fetching profile: too many redirects');
+    current = next;
+  }
+}
+
+interface RawResponse {
+  bytes: Buffer;
+  contentType: string;
+  redirect?: string;
+}
+
+function getOnce(url: URL, options: FetchOptions, deadline: number): Promise<RawResponse> {
+  const where = `${url.origin}${url.pathname}`;
+  return new Promise((resolve, reject) => {
+    const fail = (message: string) => reject(new UpstreamError(`fetching profile from ${where}: ${message}`));
+    const headers: Record<string, string> = { 'user-agent': 'go-profiler', accept: 'application/octet-stream, */*' };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    const client = url.protocol === 'https:' ? https : http;
+    const request = client.get(url, { headers, ca: options.ca, agent: false }, (response) => {
+      const status = response.statusCode ?? 0;
+      const contentType = String(response.headers['content-type'] ?? '');
+      if (status >= 300 && status < 400 && response.headers.location) {
+        response.resume();
+        resolve({ bytes: Buffer.alloc(0), contentType, redirect: response.headers.location });
+        return;
+      }
+      const declared = Number(response.headers['content-length'] ?? NaN);
+      if (declared > options.maxBytes) {
+        request.destroy();
+        fail(`the profile is ${declared} bytes, more than the limit of ${options.maxBytes} (MAX_PROFILE_BYTES)`);
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      response.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > options.maxBytes) {
+          request.destroy();
+          fail(`the profile is larger than the limit of ${options.maxBytes} bytes (MAX_PROFILE_BYTES)`);
+          return;
+        }
+        chunks.push(chunk);
+      });
+      response.on('end', () => {
+        const bytes = Buffer.concat(chunks, size);
+        if (status !== 200) {
+          fail(`the source answered ${status} ${response.statusMessage ?? ''}`.trim() + describeBody(contentType, bytes));
+          return;
+        }
+        resolve({ bytes, contentType });
+      });
+      response.on('error', (error) => fail(error.message));
+    });
+    const remaining = Math.max(1, deadline - Date.now());
+    request.setTimeout(remaining, () => {
+      request.destroy();
+      fail(`no complete answer within ${Math.round(options.timeoutMs / 1000)} s`);
+    });
+    const timer = setTimeout(() => {
+      request.destroy();
+      fail(`no complete answer within ${Math.round(options.timeoutMs / 1000)} s`);
+    }, remaining);
+    request.on('close', () => clearTimeout(timer));
+    request.on('error', (error: NodeJS.ErrnoException) => fail(describeNetworkError(error)));
+  });
+}
+
+/** What came back, for an error message: content type and the first printable bytes. */
+export function describeBody(contentType: string, bytes: Buffer): string {
+  const type = contentType ? `, content type ${contentType}` : '';
+  const text = bytes.subarray(0, 120).toString('latin1').replace(/[^\x20-\x7e]+/g, ' ').trim();
+  return `${type}${text ? `, body begins ${JSON.stringify(text)}` : ', empty body'}`;
+}
+
+function describeNetworkError(error: NodeJS.ErrnoException): string {
+  switch (error.code) {
+    case 'ECONNREFUSED':
+      return 'connection refused';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `cannot resolve host (${error.code})`;
+    case 'ETIMEDOUT':
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return `host unreachable (${error.code})`;
+    default:
+      return error.code?.startsWith('ERR_TLS') || /certificate|self.signed|SSL/i.test(error.message)
+        ? `TLS verification failed: ${error.message}`
+        : error.message;
+  }
+}

@@ -1,0 +1,73 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { UpstreamError } from '../../errors';
+
+/** The Kubernetes clients the service uses; tests hand in clients pointed at a stand-in. */
+export interface KubeClients {
+  core: CoreV1Api;
+  /** Where the configuration came from, for logs: a kubeconfig path or "in-cluster". */
+  origin: string;
+}
+
+/** Gives the clients when a cluster is configured, and otherwise a clear error at the moment one is needed. */
+export interface KubeProvider {
+  readonly configured: boolean;
+  clients(): KubeClients;
+}
+
+const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+/**
+ * Mirrors KubeConfig.loadFromDefault's search order (KUBECONFIG, ~/.kube/config, in-cluster) but says "none"
+ * instead of its silent fallback to http://localhost:8080.
+ */
+export function kubeProviderFromEnvironment(env: NodeJS.ProcessEnv = process.env): KubeProvider {
+  const origin = findConfiguration(env);
+  if (origin === undefined) return noCluster();
+  const kc = new KubeConfig();
+  if (origin === 'in-cluster') kc.loadFromCluster();
+  else kc.loadFromDefault();
+  const clients: KubeClients = { core: kc.makeApiClient(CoreV1Api), origin };
+  return { configured: true, clients: () => clients };
+}
+
+function findConfiguration(env: NodeJS.ProcessEnv): string | undefined {
+  const kubeconfig = env.KUBECONFIG?.split(path.delimiter).find((file) => file !== '');
+  if (kubeconfig) return kubeconfig;
+  const home = path.join(env.HOME || os.homedir(), '.kube', 'config');
+  if (fs.existsSync(home)) return home;
+  if (env.KUBERNETES_SERVICE_HOST && fs.existsSync(SERVICE_ACCOUNT_TOKEN)) return 'in-cluster';
+  return undefined;
+}
+
+function noCluster(): KubeProvider {
+  return {
+    configured: false,
+    clients() {
+      throw new UpstreamError(
+        'no Kubernetes cluster is configured (no KUBECONFIG, no ~/.kube/config, not running in a pod): ' +
+          'this request needs the Kubernetes API',
+      );
+    },
+  };
+}
+
+/** A short reason from a client-node ApiException (code + Status message), never its headers. */
+export function describeKubeError(error: unknown): { code?: number; message: string } {
+  const e = error as { code?: unknown; body?: unknown; message?: string };
+  const code = typeof e.code === 'number' ? e.code : undefined;
+  let status: { message?: string; reason?: string } | undefined;
+  if (typeof e.body === 'string') {
+    try {
+      status = JSON.parse(e.body);
+    } catch {
+      status = undefined;
+    }
+  } else if (e.body && typeof e.body === 'object') {
+    status = e.body as typeof status;
+  }
+  if (code !== undefined) return { code, message: status?.message ?? `the API server answered ${code}` };
+  return { message: (e.message ?? String(error)).split('\n')[0] };
+}

@@ -1,0 +1,104 @@
+import { acquireProfile } from '../acquire/acquire-profile';
+import { describeBody } from '../acquire/fetch-profile';
+import { KubeProvider } from '../acquire/kube/clients';
+import { Config } from '../config';
+import { ProfileError, ServiceError } from '../errors';
+import { Metrics } from '../http/metrics';
+import { Logger } from '../log';
+import { parseRequest, ProfileRequest } from '../parameters/parse';
+import { notAProfile } from '../profile/sniff';
+import { summarize } from '../report/summary';
+import { buildAnswer, viewerUrl } from '../result/answer';
+import { ProfileStore } from '../storage/profile-store';
+import { ViewerRegistry } from '../viewer/registry';
+import { AnalyzePool } from '../workers/analyze-pool';
+
+export interface ProcessorDeps {
+  config: Config;
+  kube: KubeProvider;
+  pool: AnalyzePool;
+  store: ProfileStore;
+  viewers: ViewerRegistry;
+  metrics: Metrics;
+  log: Logger;
+}
+
+/** request body -> parameters -> profile bytes -> analysis -> stored file -> viewer -> answer. */
+export async function runGoProfiler(body: unknown, deps: ProcessorDeps): Promise<Record<string, string>> {
+  const { config, log, metrics } = deps;
+  const started = performance.now();
+  const timings: Record<string, number> = {};
+  let request: ProfileRequest | undefined;
+  try {
+    request = parseRequest(body, config);
+    const slot = deps.viewers.reserve();
+    try {
+      let t = performance.now();
+      const fetched = await acquireProfile(request, {
+        kube: deps.kube,
+        fetchTimeoutSeconds: config.fetchTimeoutSeconds,
+        maxProfileBytes: config.maxProfileBytes,
+      });
+      timings.fetchMs = Math.round(performance.now() - t);
+      metrics.fetchSeconds.observe(timings.fetchMs / 1000);
+      metrics.countBytes(fetched.bytes.length);
+
+      const reason = notAProfile(fetched.bytes);
+      if (reason) throw new ProfileError(`reading profile: ${reason}${describeBody(fetched.contentType, fetched.bytes)}`);
+      t = performance.now();
+      const analysis = await deps.pool.analyze(fetched.bytes, { maxBytes: config.maxProfileBytes }).catch((error: Error) => {
+        throw new ProfileError(`${error.message}${describeBody(fetched.contentType, fetched.bytes)}`);
+      });
+      timings.decodeMs = Math.round(performance.now() - t);
+      metrics.decodeSeconds.observe(timings.decodeMs / 1000);
+
+      const fetchedAt = new Date();
+      const profilePath = await deps.store.save(fetched.bytes, request.type, request.context, fetchedAt);
+      const live = await deps.viewers.open(
+        slot,
+        {
+          type: request.type,
+          analysis,
+          raw: fetched.bytes,
+          downloadName: profilePath.split('/').pop() as string,
+          source: `${request.profileUrl.origin}${request.profileUrl.pathname}`,
+          context: request.context,
+          fetchedAt,
+          profilePath,
+        },
+        request.expirationSeconds,
+      );
+      const answer = buildAnswer({
+        viewerUrl: viewerUrl(live.id, live.port, config.advertiseAddress, config.publicBaseUrl),
+        expirationSeconds: request.expirationSeconds,
+        expiresAt: live.expiresAt,
+        profilePath,
+        summary: summarize(request.type, analysis),
+      });
+      timings.totalMs = Math.round(performance.now() - started);
+      metrics.countRequest('ok');
+      log.info({ outcome: 'ok', ...describe(request), viewer: live.id, port: live.port, ...timings }, 'profile served');
+      return answer;
+    } finally {
+      slot.release();
+    }
+  } catch (error) {
+    const status = error instanceof ServiceError ? error.status : 500;
+    metrics.countRequest(String(status));
+    timings.totalMs = Math.round(performance.now() - started);
+    const message = (error as Error).message;
+    log.warn({ outcome: 'error', status, error: message, ...(request ? describe(request) : {}), ...timings }, 'request failed');
+    throw error;
+  }
+}
+
+/** What a log line says about a request: never the token, never the query of the source. */
+function describe(request: ProfileRequest) {
+  return {
+    type: request.type,
+    source: `${request.profileUrl.origin}${request.profileUrl.pathname}`,
+    secret: request.secret ? `${request.secret.namespace}/${request.secret.name}` : undefined,
+    diagnosis: [request.context.diagnosisNamespace, request.context.diagnosisName].filter(Boolean).join('/') || undefined,
+    pod: [request.context.podNamespace, request.context.podName].filter(Boolean).join('/') || undefined,
+  };
+}

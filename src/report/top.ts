@@ -1,0 +1,64 @@
+import { ProfileData } from '../profile/profile-data';
+import { Aggregate } from './aggregate';
+import { formatPercent, formatValue } from './units';
+
+export interface TopRow {
+  name: string;
+  file: string;
+  flat: number;
+  cum: number;
+  flatPercent: string;
+  sumPercent: string;
+  cumPercent: string;
+  flatText: string;
+  cumText: string;
+}
+
+export interface TopTable {
+  sampleType: string;
+  unit: string;
+  total: number;
+  totalText: string;
+  rows: TopRow[];
+}
+
+/** pprof's -top for one sample type: every function with a value, by flat (then name, then cum). */
+export function topTable(data: ProfileData, model: Aggregate, sampleIndex: number, limit = Infinity): TopTable {
+  const T = model.typeCount;
+  const { type, unit } = data.sampleTypes[sampleIndex];
+  const total = model.totals[sampleIndex];
+  const keys: number[] = [];
+  for (let k = 0; k < model.names.length; k++) {
+    if (model.flat[k * T + sampleIndex] !== 0 || model.cum[k * T + sampleIndex] !== 0) keys.push(k);
+  }
+  const flatOf = (k: number) => model.flat[k * T + sampleIndex];
+  const cumOf = (k: number) => model.cum[k * T + sampleIndex];
+  keys.sort(
+    (a, b) =>
+      Math.abs(flatOf(b)) - Math.abs(flatOf(a)) ||
+      compareText(model.names[a], model.names[b]) ||
+      Math.abs(cumOf(b)) - Math.abs(cumOf(a)),
+  );
+  let running = 0;
+  const rows = keys.slice(0, limit).map((k) => {
+    const flat = flatOf(k);
+    const cum = cumOf(k);
+    running += flat;
+    return {
+      name: model.names[k],
+      file: model.files[k],
+      flat,
+      cum,
+      flatText: formatValue(flat, unit),
+      cumText: formatValue(cum, unit),
+      flatPercent: formatPercent(flat, total),
+      sumPercent: formatPercent(running, total),
+      cumPercent: formatPercent(cum, total),
+    };
+  });
+  return { sampleType: type, unit, total, totalText: formatValue(total, unit), rows };
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

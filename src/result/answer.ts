@@ -1,0 +1,33 @@
+import { Summary } from '../report/summary';
+
+/** KubeDiag's result key, followed by ours. */
+export const RESULT = 'diagnoser.runtime.go_profiler.result.';
+
+export interface AnswerInput {
+  viewerUrl: string;
+  expirationSeconds: number;
+  expiresAt: Date;
+  profilePath: string;
+  summary: Summary;
+}
+
+/** The 200 body: a flat object of strings, as KubeDiag's executor requires (map[string]string). */
+export function buildAnswer(input: AnswerInput): Record<string, string> {
+  return {
+    [`${RESULT}endpoint`]: `Visit ${input.viewerUrl.replace(/\/$/, '')}, this server will expire in ${input.expirationSeconds} seconds.`,
+    [`${RESULT}viewer_url`]: input.viewerUrl,
+    [`${RESULT}expires_at`]: input.expiresAt.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    [`${RESULT}profile_path`]: input.profilePath,
+    [`${RESULT}summary`]: JSON.stringify(input.summary),
+  };
+}
+
+/**
+ * The viewer's address: http://<advertised host>:<port> as KubeDiag prints it, or under PUBLIC_BASE_URL when the
+ * service sits behind one Service or Ingress.
+ */
+export function viewerUrl(id: string, port: number, advertiseAddress: string, publicBaseUrl?: string): string {
+  if (publicBaseUrl) return `${publicBaseUrl}/viewer/${id}/`;
+  const host = advertiseAddress.includes(':') ? `[${advertiseAddress}]` : advertiseAddress;
+  return `http://${host}:${port}`;
+}
