@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import type { CoreV1Api } from '@kubernetes/client-node';
 import { UpstreamError } from '../../errors';
+import { loadClientNode } from './client-node';
 
 /** The Kubernetes clients the service uses; tests hand in clients pointed at a stand-in. */
 export interface KubeClients {
@@ -26,10 +27,19 @@ const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/tok
 export function kubeProviderFromEnvironment(env: NodeJS.ProcessEnv = process.env): KubeProvider {
   const origin = findConfiguration(env);
   if (origin === undefined) return noCluster();
-  const kc = new KubeConfig();
-  if (origin === 'in-cluster') kc.loadFromCluster();
-  else kc.loadFromDefault();
-  const clients: KubeClients = { core: kc.makeApiClient(CoreV1Api), origin };
+  return providerFrom(origin, (kc) => (origin === 'in-cluster' ? kc.loadFromCluster() : kc.loadFromDefault()));
+}
+
+/** Clients from one kubeconfig file. */
+export function kubeProviderFromFile(file: string): KubeProvider {
+  return providerFrom(file, (kc) => kc.loadFromFile(file));
+}
+
+function providerFrom(origin: string, load: (kc: InstanceType<ReturnType<typeof loadClientNode>['KubeConfig']>) => void): KubeProvider {
+  const k8s = loadClientNode();
+  const kc = new k8s.KubeConfig();
+  load(kc);
+  const clients: KubeClients = { core: kc.makeApiClient(k8s.CoreV1Api), origin };
   return { configured: true, clients: () => clients };
 }
 

@@ -1,0 +1,51 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ProfileStore } from '../src/storage/profile-store';
+
+describe('profile store', () => {
+  let root: string;
+  beforeEach(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'store-'));
+  });
+  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  test('lays files out as KubeDiag does', async () => {
+    const store = new ProfileStore(root);
+    const at = new Date(Date.UTC(2026, 0, 2, 3, 4, 5));
+    const file = await store.save(Buffer.from('abc'), 'Heap', { podNamespace: 'kube-system', podName: 'etcd-0', container: 'etcd', diagnosisNamespace: 'default', diagnosisName: 'leak' }, at);
+    expect(path.relative(root, file)).toBe('profilers/go/pprof/kube-system.etcd-0.etcd/20260102030405/default.leak.Heap.prof');
+    expect(fs.readFileSync(file, 'utf8')).toBe('abc');
+    // No temporary file is left beside it.
+    expect(fs.readdirSync(path.dirname(file))).toEqual(['default.leak.Heap.prof']);
+  });
+
+  test('missing context reads "unknown"; untrusted values cannot climb out of the data root', async () => {
+    const store = new ProfileStore(root);
+    const file = await store.save(Buffer.from('x'), 'Goroutine', { podName: '../../etc', diagnosisName: 'a/b' });
+    expect(file.startsWith(root)).toBe(true);
+    expect(path.basename(file)).toBe('unknown.a_b.Goroutine.prof');
+    expect(path.relative(root, file).split(path.sep)[3]).toBe('unknown._etc.unknown');
+  });
+
+  test('a second profile in the same second gets its own name', async () => {
+    const store = new ProfileStore(root);
+    const at = new Date();
+    const first = await store.save(Buffer.from('1'), 'Heap', {}, at);
+    const second = await store.save(Buffer.from('2'), 'Heap', {}, at);
+    expect(second).not.toBe(first);
+    expect(fs.readFileSync(first, 'utf8')).toBe('1');
+  });
+
+  test('sweep removes folders older than the retention period and keeps the rest', async () => {
+    const store = new ProfileStore(root);
+    const old = await store.save(Buffer.from('old'), 'Heap', { podName: 'old' });
+    const fresh = await store.save(Buffer.from('new'), 'Heap', { podName: 'new' });
+    const eightDaysAgo = (Date.now() - 8 * 86400 * 1000) / 1000;
+    fs.utimesSync(path.dirname(old), eightDaysAgo, eightDaysAgo);
+    expect(await store.sweep(7 * 86400)).toBe(1);
+    expect(fs.existsSync(old)).toBe(false);
+    expect(fs.existsSync(path.dirname(path.dirname(old)))).toBe(false);
+    expect(fs.existsSync(fresh)).toBe(true);
+  });
+});

@@ -1,0 +1,114 @@
+// The reference implementation our viewer is compared against: the real
+// `go tool pprof -top`, with its output parsed back into raw numbers.
+//
+// Flags, and why (checked by running Go 1.19's pprof and reading its source,
+// $(go env GOROOT)/src/cmd/vendor/github.com/google/pprof):
+//  -top             flat text report, one row per function.
+//  -nodefraction=0  otherwise rows with cum <= 0.5% of total are dropped.
+//  -nodecount=0     0 = no limit. For -top the default (-1) already means no
+//                   limit (only graph outputs default to 80), but say so.
+//  -unit=ns         (goPprofTop only) print unscaled numbers. pprof converts
+//                   a value to -unit when both are in one unit family
+//                   (measurement.go): nanoseconds print as "123ns"; bytes
+//                   cannot become ns, so they fall back to the memory
+//                   default, "123B"; counts just get the text appended,
+//                   "7ns". -unit=B would NOT do: time falls back to its
+//                   default, seconds ("1.45s"). So we strip the suffix.
+//                   Values print as %.2f with ".00" trimmed (zero as "0"), so
+//                   integers stay exact. (All Go profiles use ns/bytes/count;
+//                   a microsecond profile would come out x1000.)
+//  -symbolize=none  never look for the original binary; Go profiles carry
+//                   function names already.
+// TZ=UTC (via goEnv) keeps the "Time:" header stable for text comparisons.
+//
+// Rows are sorted by |flat| descending, then by name ascending, then |cum|
+// descending. Names are the Go function names (e.g. "sync.(*Mutex).Unlock");
+// an inlined function is its own row, suffixed " (inline)" (or
+// " (partial-inline)" when only some of its calls were inlined); that suffix
+// is stripped from `name`. -focus/-ignore change the rows but not the total,
+// which is always the whole profile's total for the sample index.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { goEnv } from './go-target';
+
+const execFileAsync = promisify(execFile);
+
+export interface GoPprofOptions {
+  /** e.g. "inuse_space", "contentions"; default: the profile's default_sample_type, else the last type. */
+  sampleIndex?: string;
+  focus?: string;
+  ignore?: string;
+}
+
+export interface GoPprofRow {
+  name: string;
+  flat: number;
+  cum: number;
+}
+
+export interface GoPprofTop {
+  total: number;
+  rows: GoPprofRow[];
+}
+
+export interface GoPprofTextOptions extends GoPprofOptions {
+  /** pprof's -unit; omitted = pprof's own human scaling ("1.50MB", "10ms"). */
+  unit?: string;
+}
+
+function pprofArgs(profilePath: string, opts: GoPprofTextOptions): string[] {
+  const args = ['tool', 'pprof', '-top', '-nodefraction=0', '-nodecount=0', '-symbolize=none'];
+  if (opts.unit !== undefined) args.push(`-unit=${opts.unit}`);
+  if (opts.sampleIndex !== undefined) args.push(`-sample_index=${opts.sampleIndex}`);
+  if (opts.focus !== undefined) args.push(`-focus=${opts.focus}`);
+  if (opts.ignore !== undefined) args.push(`-ignore=${opts.ignore}`);
+  args.push(profilePath);
+  return args;
+}
+
+/**
+ * pprof's stdout, verbatim (header lines included), for formatting
+ * comparisons: same flags as goPprofTop, but values scaled the way pprof
+ * shows them to people unless `unit` is given.
+ */
+export async function goPprofTopText(profilePath: string, opts: GoPprofTextOptions = {}): Promise<string> {
+  const { stdout } = await execFileAsync('go', pprofArgs(profilePath, opts), {
+    env: goEnv(),
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return stdout;
+}
+
+/** `go tool pprof -top` as numbers in the profile's base unit. */
+export async function goPprofTop(profilePath: string, opts: GoPprofOptions = {}): Promise<GoPprofTop> {
+  return parseTop(await goPprofTopText(profilePath, { ...opts, unit: 'ns' }));
+}
+
+// "<value>[unit]" -> number; "0" has no unit.
+function parseValue(text: string): number {
+  const m = /^(-?\d+(?:\.\d+)?)[a-zA-Z]*$/.exec(text);
+  if (!m) throw new Error(`unexpected pprof value: ${JSON.stringify(text)}`);
+  return Number(m[1]);
+}
+
+const HEADER = /^Showing nodes accounting for (\S+), \S+% of (\S+) total$/;
+// printf("%10s %s %s %10s %s  %s%s"): flat flat% sum% cum cum%  name[ (inline)]
+const ROW = /^\s*(\S+)\s+\S+%\s+\S+%\s+(\S+)\s+\S+%  (.*?)(?: \((?:partial-)?inline\))?$/;
+
+export function parseTop(stdout: string): GoPprofTop {
+  const lines = stdout.split('\n');
+  const headerAt = lines.findIndex((l) => HEADER.test(l));
+  if (headerAt < 0) throw new Error(`no "Showing nodes" header in pprof output:\n${stdout}`);
+  const total = parseValue(HEADER.exec(lines[headerAt])![2]);
+  const columnsAt = lines.findIndex((l, i) => i > headerAt && /^\s+flat\s+flat%/.test(l));
+  if (columnsAt < 0) throw new Error(`no column header in pprof output:\n${stdout}`);
+
+  const rows: GoPprofRow[] = [];
+  for (const line of lines.slice(columnsAt + 1)) {
+    if (line === '') continue;
+    const m = ROW.exec(line);
+    if (!m) throw new Error(`unparsed pprof row: ${JSON.stringify(line)}`);
+    rows.push({ name: m[3], flat: parseValue(m[1]), cum: parseValue(m[2]) });
+  }
+  return { total, rows };
+}
