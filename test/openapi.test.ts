@@ -1,0 +1,96 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Ajv from 'ajv';
+import yaml from 'js-yaml';
+import { KEYS, requestSchema } from '../src/parameters/schema';
+import { API_ROUTES } from '../src/viewer/viewer-api';
+import { request, serve } from './support/http-json';
+import { RunningService, startService } from './support/service';
+
+// openapi.yaml is the published contract: the request schema is the very one the code validates with, and what
+// the service answers matches the documented schemas, status by status.
+const doc = yaml.load(fs.readFileSync(path.join(__dirname, '..', 'openapi.yaml'), 'utf8')) as any;
+const ajv = new Ajv({ strict: false, allErrors: true });
+ajv.addSchema(doc, 'openapi');
+const schema = (name: string) => ajv.getSchema(`openapi#/components/schemas/${name}`) as ReturnType<Ajv['compile']>;
+
+function expectValid(name: string, value: unknown) {
+  const validate = schema(name);
+  const ok = validate(value);
+  expect(ok ? [] : validate.errors).toEqual([]);
+}
+
+const HEAP = fs.readFileSync(path.join(__dirname, 'fixtures', 'profiles', 'heap.pb.gz'));
+let svc: RunningService;
+let source: Awaited<ReturnType<typeof serve>>;
+
+beforeAll(async () => {
+  // A stand-in source serving a real heap profile captured from the Go target.
+  source = await serve((req, res) => {
+    if (req.url === '/debug/pprof/heap') res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(HEAP);
+    else res.writeHead(404).end('404 page not found');
+  });
+  svc = await startService({ MAX_VIEWERS: '2' });
+});
+afterAll(async () => {
+  await svc?.stop();
+  await source?.close();
+});
+
+test('the request schema in openapi.yaml is the one the code validates with', () => {
+  expect(doc.components.schemas.GoProfilerRequest).toEqual(JSON.parse(JSON.stringify(requestSchema)));
+  expect(doc.paths['/processor/goProfiler'].post.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/GoProfilerRequest');
+});
+
+test('every documented processor status is what the service answers, in the documented shape', async () => {
+  const documented = Object.keys(doc.paths['/processor/goProfiler'].post.responses).sort();
+  expect(documented).toEqual(['200', '400', '405', '413', '500', '503']);
+  const post = (body: unknown) => request(`${svc.url}/processor/goProfiler`, { body });
+  const ok = await post({ [KEYS.source]: source.url, [KEYS.type]: 'heap' });
+  expect(ok.status).toBe(200);
+  expectValid('GoProfilerResult', ok.json());
+  expectValid('Summary', JSON.parse(ok.json()['diagnoser.runtime.go_profiler.result.summary']));
+
+  const answers = {
+    400: await post({ [KEYS.type]: 'heap' }),
+    405: await request(`${svc.url}/processor/goProfiler`),
+    413: await request(`${svc.url}/processor/goProfiler`, { raw: JSON.stringify({ x: 'y'.repeat(70_000) }) }),
+    500: await post({ [KEYS.source]: `${source.url}/nothing`, [KEYS.type]: 'heap' }),
+  };
+  await post({ [KEYS.source]: source.url, [KEYS.type]: 'heap' });
+  const full = await post({ [KEYS.source]: source.url, [KEYS.type]: 'heap' });
+  for (const [status, answer] of [...Object.entries(answers), ['503', full] as const]) {
+    expect(answer.status).toBe(Number(status));
+    expectValid('Error', answer.json());
+  }
+});
+
+test('health, readiness and metrics answer as documented', async () => {
+  expectValid('Health', (await request(`${svc.url}/healthz`)).json());
+  expectValid('Health', (await request(`${svc.url}/readyz`)).json());
+  expect((await request(`${svc.url}/metrics`)).headers['content-type']).toMatch(/^text\/plain/);
+});
+
+test('every viewer route is documented, and nothing documented is missing from the code', () => {
+  const documented = Object.keys(doc.paths)
+    .filter((p) => p.startsWith('/viewer/{id}/') && p !== '/viewer/{id}/')
+    .map((p) => p.slice('/viewer/{id}/'.length))
+    .sort();
+  expect(documented).toEqual(Object.keys(API_ROUTES).sort());
+});
+
+test('the viewer API answers in the documented shapes', async () => {
+  const publicSvc = await startService({ PUBLIC_BASE_URL: 'http://example.invalid' });
+  try {
+    const answer = await request(`${publicSvc.url}/processor/goProfiler`, { body: { [KEYS.source]: source.url, [KEYS.type]: 'heap' } });
+    const id = /viewer\/([0-9a-f]{32})\//.exec(answer.json()['diagnoser.runtime.go_profiler.result.viewer_url'])?.[1];
+    const base = `${publicSvc.url}/viewer/${id}`;
+    expectValid('ProfileInfo', (await request(`${base}/api/profile`)).json());
+    expectValid('TopTable', (await request(`${base}/api/top`)).json());
+    expectValid('FlameGraph', (await request(`${base}/api/flamegraph`)).json());
+    expectValid('Error', (await request(`${base}/api/top?sample=nope`)).json());
+    expect((await request(`${base}/download`)).body.equals(HEAP)).toBe(true);
+  } finally {
+    await publicSvc.stop();
+  }
+});
