@@ -7,8 +7,13 @@ export interface FetchOptions {
   token?: string;
   /** PEM trust anchor for https; without it, the system's CAs. */
   ca?: string;
+  /** Client certificate and key (PEM), for sources that authenticate us by certificate (the API server). */
+  cert?: string | Buffer;
+  key?: string | Buffer;
   timeoutMs: number;
   maxBytes: number;
+  /** The setting that sets maxBytes, for the error message; default MAX_PROFILE_BYTES. */
+  limitName?: string;
   maxRedirects?: number;
 }
 
@@ -53,7 +58,7 @@ function getOnce(url: URL, options: FetchOptions, deadline: number): Promise<Raw
     const headers: Record<string, string> = { 'user-agent': 'go-profiler', accept: 'application/octet-stream, */*' };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     const client = url.protocol === 'https:' ? https : http;
-    const request = client.get(url, { headers, ca: options.ca, agent: false }, (response) => {
+    const request = client.get(url, { headers, ca: options.ca, cert: options.cert, key: options.key, agent: false }, (response) => {
       const status = response.statusCode ?? 0;
       const contentType = String(response.headers['content-type'] ?? '');
       if (status >= 300 && status < 400 && response.headers.location) {
@@ -64,7 +69,7 @@ function getOnce(url: URL, options: FetchOptions, deadline: number): Promise<Raw
       const declared = Number(response.headers['content-length'] ?? NaN);
       if (declared > options.maxBytes) {
         request.destroy();
-        fail(`the profile is ${declared} bytes, more than the limit of ${options.maxBytes} (MAX_PROFILE_BYTES)`);
+        fail(`the profile is ${declared} bytes, more than the limit of ${options.maxBytes} (${options.limitName ?? 'MAX_PROFILE_BYTES'})`);
         return;
       }
       const chunks: Buffer[] = [];
@@ -73,7 +78,7 @@ function getOnce(url: URL, options: FetchOptions, deadline: number): Promise<Raw
         size += chunk.length;
         if (size > options.maxBytes) {
           request.destroy();
-          fail(`the profile is larger than the limit of ${options.maxBytes} bytes (MAX_PROFILE_BYTES)`);
+          fail(`the profile is larger than the limit of ${options.maxBytes} bytes (${options.limitName ?? 'MAX_PROFILE_BYTES'})`);
           return;
         }
         chunks.push(chunk);
@@ -91,11 +96,11 @@ function getOnce(url: URL, options: FetchOptions, deadline: number): Promise<Raw
     const remaining = Math.max(1, deadline - Date.now());
     request.setTimeout(remaining, () => {
       request.destroy();
-      fail(`no complete answer within ${Math.round(options.timeoutMs / 1000)} s`);
+      fail(`no complete answer within ${options.timeoutMs / 1000} s`);
     });
     const timer = setTimeout(() => {
       request.destroy();
-      fail(`no complete answer within ${Math.round(options.timeoutMs / 1000)} s`);
+      fail(`no complete answer within ${options.timeoutMs / 1000} s`);
     }, remaining);
     request.on('close', () => clearTimeout(timer));
     request.on('error', (error: NodeJS.ErrnoException) => fail(describeNetworkError(error)));
