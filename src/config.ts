@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import os from 'node:os';
+import { DEFAULT_ALLOW, DEFAULT_DENY } from './acquire/address-policy';
 
 /** Everything the service reads from its environment; README's configuration table lists the same names. */
 export interface Config {
@@ -16,6 +18,21 @@ export interface Config {
   decodeWorkers: number;
   shutdownGraceSeconds: number;
   logLevel: string;
+  /** Address ranges fetches may and may not connect to (see acquire/address-policy.ts). */
+  fetchAllow: string[];
+  fetchDeny: string[];
+  /** Namespaces whose Secrets may be read; ["*"] means any that RBAC allows. */
+  secretNamespaces: string[];
+  maxConcurrentFetches: number;
+  maxQueuedFetches: number;
+  /** The image collector Jobs run: the service's own, which carries dist/collect.js. */
+  collectorImage?: string;
+  jobNamespace: string;
+  /** Added to a Job's fetch time for its activeDeadlineSeconds: scheduling, image pull, start. */
+  jobDeadlineMarginSeconds: number;
+  jobTtlSeconds: number;
+  /** The largest profile a Job hands back through its log (see acquire/job/job-limits.ts). */
+  jobMaxProfileBytes: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -37,7 +54,34 @@ export function loadConfig(env: Env = process.env): Config {
     decodeWorkers: int(env, 'DECODE_WORKERS', Math.max(1, Math.min(4, os.availableParallelism() - 1)), 1),
     shutdownGraceSeconds: int(env, 'SHUTDOWN_GRACE_SECONDS', 25, 0),
     logLevel: env.LOG_LEVEL || 'info',
+    fetchAllow: list(env.FETCH_ALLOW_CIDRS) ?? DEFAULT_ALLOW,
+    fetchDeny: list(env.FETCH_DENY) ?? DEFAULT_DENY,
+    // Default: only the service's own namespace, where the operator puts the tokens it may use.
+    secretNamespaces: list(env.SECRET_NAMESPACES) ?? [env.POD_NAMESPACE || inClusterNamespace() || 'default'],
+    maxConcurrentFetches: int(env, 'MAX_CONCURRENT_FETCHES', 16, 1),
+    maxQueuedFetches: int(env, 'MAX_QUEUED_FETCHES', 64, 0),
+    collectorImage: env.COLLECTOR_IMAGE || undefined,
+    jobNamespace: env.JOB_NAMESPACE || env.POD_NAMESPACE || inClusterNamespace() || 'default',
+    jobDeadlineMarginSeconds: int(env, 'JOB_DEADLINE_MARGIN_SECONDS', 60, 1),
+    jobTtlSeconds: int(env, 'JOB_TTL_SECONDS', 600, 0),
+    // 4 MiB framed is about 8.6 MB of CRI log, under kubelet's default 10 MiB rotation.
+    jobMaxProfileBytes: int(env, 'JOB_MAX_PROFILE_BYTES', 4 * 1024 * 1024, 1),
   };
+}
+
+/** The namespace of the service account the pod runs as: the service's own namespace in a cluster. */
+function inClusterNamespace(): string | undefined {
+  try {
+    return fs.readFileSync('/var/run/secrets/kubernetes.io/serviceaccount/namespace', 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A comma-separated list; unset or empty means "use the default". */
+function list(raw: string | undefined): string[] | undefined {
+  const items = (raw ?? '').split(',').map((item) => item.trim()).filter(Boolean);
+  return items.length > 0 ? items : undefined;
 }
 
 function int(env: Env, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {

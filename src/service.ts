@@ -1,5 +1,7 @@
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
+import { AddressPolicy } from './acquire/address-policy';
+import { FetchGate, SourceLocks } from './acquire/fetch-gate';
 import { KubeProvider, kubeProviderFromEnvironment } from './acquire/kube/clients';
 import { Config } from './config';
 import { AppState, createApp } from './http/app';
@@ -34,7 +36,18 @@ export class Service {
     this.pool = new AnalyzePool({ size: config.decodeWorkers, maxHeapMb: WORKER_HEAP_MB });
     this.store = new ProfileStore(config.dataRoot);
     const metrics = new Metrics(() => this.viewers.size);
-    const app = createApp({ config, kube, pool: this.pool, store: this.store, viewers: this.viewers, metrics, log: this.log }, this.state);
+    const app = createApp({
+        config,
+        kube,
+        pool: this.pool,
+        store: this.store,
+        viewers: this.viewers,
+        metrics,
+        log: this.log,
+        policy: new AddressPolicy(config.fetchAllow, config.fetchDeny),
+        fetchGate: new FetchGate(config.maxConcurrentFetches, config.maxQueuedFetches),
+        cpuLocks: new SourceLocks(),
+      }, this.state);
     this.server = http.createServer(app);
     if (!kube.configured) this.log.info('no Kubernetes cluster configured: http sources work, Secret references will fail');
   }

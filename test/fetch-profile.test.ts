@@ -25,10 +25,15 @@ describe('fetching a profile', () => {
     expect(fetched.url.pathname).toBe('/debug/pprof/heap');
   });
 
-  test('refuses a redirect to another host', async () => {
+  test('follows a redirect to another host when no token is attached', async () => {
     const other = await server((_req, res) => res.writeHead(200).end('elsewhere'));
     const s = await server((_req, res) => res.writeHead(302, { location: `${other.url.replace('127.0.0.1', 'localhost')}/x` }).end());
-    await expect(fetchProfile(new URL(s.url), options)).rejects.toThrow(/redirected to another host \(http:\/\/localhost:\d+\); not followed/);
+    expect((await fetchProfile(new URL(s.url), options)).bytes.toString()).toBe('elsewhere');
+  });
+
+  test('refuses a redirect to a scheme other than http(s)', async () => {
+    const s = await server((_req, res) => res.writeHead(302, { location: 'file:///etc/passwd' }).end());
+    await expect(fetchProfile(new URL(s.url), options)).rejects.toThrow(/redirected to a file: URL; not followed/);
   });
 
   test('follows no redirect at all while a token is attached, and the token never reaches the target', async () => {

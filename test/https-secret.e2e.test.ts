@@ -25,7 +25,7 @@ beforeAll(async () => {
   kube.addSecret('kubediag', 'wrong-token', { token: 'not-the-token', 'ca.crt': pki.caCert });
   kube.addSecret('kubediag', 'no-token', { 'ca.crt': pki.caCert });
   kube.addSecret('kubediag', 'token-without-ca', { token: TOKEN });
-  svc = await startService({}, kubeProviderFromFile(kube.writeKubeconfig()));
+  svc = await startService({ SECRET_NAMESPACES: 'kubediag,ops' }, kubeProviderFromFile(kube.writeKubeconfig()));
 }, 120_000);
 
 afterAll(async () => {
@@ -83,6 +83,14 @@ test('RBAC forbids the read: 500 that says so', async () => {
   } finally {
     kube.setRbac(null);
   }
+});
+
+test('a Secret outside SECRET_NAMESPACES is refused with a 400 naming the key, and not read', async () => {
+  kube.addSecret('kube-system', 'profiler-token', { token: TOKEN, 'ca.crt': pki.caCert });
+  const answer = await profile('profiler-token', 'kube-system');
+  expect(answer.status).toBe(400);
+  expect(answer.json().details).toEqual([{ key: KEYS.secretNamespace, message: 'must be one of kubediag, ops' }]);
+  expect(kube.requests.some((r) => r.path.includes('/namespaces/kube-system/'))).toBe(false);
 });
 
 test('the token never reaches a log line', () => {

@@ -1,4 +1,5 @@
 import { ProfileRequest } from '../parameters/parse';
+import { AddressPolicy } from './address-policy';
 import { fetchProfile } from './fetch-profile';
 import { KubeProvider } from './kube/clients';
 import { readCredentials } from './secret-credentials';
@@ -7,6 +8,8 @@ export interface AcquireOptions {
   kube: KubeProvider;
   fetchTimeoutSeconds: number;
   maxProfileBytes: number;
+  policy: AddressPolicy;
+  secretNamespaces: string[];
 }
 
 export interface AcquiredProfile {
@@ -17,7 +20,7 @@ export interface AcquiredProfile {
 
 /** Obtains the raw profile bytes for a request over HTTP(S), with the Secret's token and CA when one is named. */
 export async function acquireProfile(request: ProfileRequest, options: AcquireOptions): Promise<AcquiredProfile> {
-  const credentials = request.secret ? await readCredentials(options.kube, request.secret) : undefined;
+  const credentials = request.secret ? await readCredentials(options.kube, request.secret, options.secretNamespaces) : undefined;
   // A CPU profile takes duration_seconds to produce before the first byte comes back.
   const seconds = options.fetchTimeoutSeconds + (request.type === 'Profile' ? request.durationSeconds : 0);
   return fetchProfile(request.profileUrl, {
@@ -25,5 +28,6 @@ export async function acquireProfile(request: ProfileRequest, options: AcquireOp
     ca: credentials?.ca,
     timeoutMs: seconds * 1000,
     maxBytes: options.maxProfileBytes,
+    policy: options.policy,
   });
 }

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { UpstreamError } from '../errors';
+import { AddressPolicy } from './address-policy';
 
 export interface FetchOptions {
   /** Bearer token; never sent over plain http, and redirects are not followed while it is attached. */
@@ -15,6 +16,8 @@ export interface FetchOptions {
   /** The setting that sets maxBytes, for the error message; default MAX_PROFILE_BYTES. */
   limitName?: string;
   maxRedirects?: number;
+  /** Which addresses may be connected to; checked again on every redirect. */
+  policy?: AddressPolicy;
 }
 
 export interface FetchedBody {
@@ -26,19 +29,20 @@ export interface FetchedBody {
 const DEFAULT_MAX_REDIRECTS = 3;
 
 /**
- * GETs a profile with a deadline and a byte limit. Redirects are followed only within the same origin, so a
- * source cannot bounce us (or a token) to another host.
+ * GETs a profile with a deadline and a byte limit. No redirect is followed while a token is attached, so a token
+ * never reaches a second place; otherwise a few are, each to http(s) only and each checked against the policy.
  */
 export async function fetchProfile(url: URL, options: FetchOptions): Promise<FetchedBody> {
   const deadline = Date.now() + options.timeoutMs;
   let current = url;
   for (let hop = 0; ; hop++) {
+    options.policy?.checkHost(current);
     const response = await getOnce(current, options, deadline);
     if (response.redirect === undefined) return { bytes: response.bytes, contentType: response.contentType, url: current };
     const next = new URL(response.redirect, current);
     if (options.token) throw new UpstreamError(`fetching profile: ${current.origin} answered a redirect, which is not followed while a token is attached`);
-    if (next.origin !== current.origin) {
-      throw new UpstreamError(`fetching profile: ${current.origin} redirected to another host (${next.origin}); not followed`);
+    if (next.protocol !== 'http:' && next.protocol !== 'https:') {
+      throw new UpstreamError(`fetching profile: ${current.origin} redirected to a ${next.protocol} URL; not followed`);
     }
     if (hop >= (options.maxRedirects ?? DEFAULT_MAX_REDIRECTS)) throw new UpstreamError('fetching profile: too many redirects');
     current = next;
@@ -58,7 +62,7 @@ function getOnce(url: URL, options: FetchOptions, deadline: number): Promise<Raw
     const headers: Record<string, string> = { 'user-agent': 'go-profiler', accept: 'application/octet-stream, */*' };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     const client = url.protocol === 'https:' ? https : http;
-    const request = client.get(url, { headers, ca: options.ca, cert: options.cert, key: options.key, agent: false }, (response) => {
+    const request = client.get(url, { headers, ca: options.ca, cert: options.cert, key: options.key, agent: false, lookup: options.policy?.lookup }, (response) => {
       const status = response.statusCode ?? 0;
       const contentType = String(response.headers['content-type'] ?? '');
       if (status >= 300 && status < 400 && response.headers.location) {

@@ -1,4 +1,5 @@
-import { UpstreamError } from '../errors';
+import { InputError, UpstreamError } from '../errors';
+import { KEYS } from '../parameters/schema';
 import { KubeProvider, describeKubeError } from './kube/clients';
 
 export interface SecretReference {
@@ -12,8 +13,14 @@ export interface Credentials {
   ca?: string;
 }
 
-export async function readCredentials(kube: KubeProvider, ref: SecretReference): Promise<Credentials> {
+/** Reads a Secret's token and CA; only from the namespaces the configuration allows (["*"]: any). */
+export async function readCredentials(kube: KubeProvider, ref: SecretReference, allowedNamespaces: string[] = ['*']): Promise<Credentials> {
   const where = `Secret ${ref.namespace}/${ref.name}`;
+  if (!allowedNamespaces.includes('*') && !allowedNamespaces.includes(ref.namespace)) {
+    throw new InputError(`reading ${where}: Secrets may only be read from ${allowedNamespaces.join(', ')} (SECRET_NAMESPACES)`, [
+      { key: KEYS.secretNamespace, message: `must be one of ${allowedNamespaces.join(', ')}` },
+    ]);
+  }
   const { core } = kube.clients();
   let data: Record<string, string> | undefined;
   try {

@@ -1,4 +1,6 @@
 import { acquireProfile } from '../acquire/acquire-profile';
+import { AddressPolicy } from '../acquire/address-policy';
+import { FetchGate, SourceLocks } from '../acquire/fetch-gate';
 import { describeBody } from '../acquire/fetch-profile';
 import { KubeProvider } from '../acquire/kube/clients';
 import { Config } from '../config';
@@ -21,6 +23,9 @@ export interface ProcessorDeps {
   viewers: ViewerRegistry;
   metrics: Metrics;
   log: Logger;
+  policy: AddressPolicy;
+  fetchGate: FetchGate;
+  cpuLocks: SourceLocks;
 }
 
 /** request body -> parameters -> profile bytes -> analysis -> stored file -> viewer -> answer. */
@@ -34,11 +39,7 @@ export async function runGoProfiler(body: unknown, deps: ProcessorDeps): Promise
     const slot = deps.viewers.reserve();
     try {
       let t = performance.now();
-      const fetched = await acquireProfile(request, {
-        kube: deps.kube,
-        fetchTimeoutSeconds: config.fetchTimeoutSeconds,
-        maxProfileBytes: config.maxProfileBytes,
-      });
+      const fetched = await acquire(request, deps);
       timings.fetchMs = Math.round(performance.now() - t);
       metrics.fetchSeconds.observe(timings.fetchMs / 1000);
       metrics.countBytes(fetched.bytes.length);
@@ -90,6 +91,22 @@ export async function runGoProfiler(body: unknown, deps: ProcessorDeps): Promise
     log.warn({ outcome: 'error', status, error: message, ...(request ? describe(request) : {}), ...timings }, 'request failed');
     throw error;
   }
+}
+
+/** Fetches within the concurrency limit; CPU profiles of one source one at a time, as the Go runtime requires. */
+function acquire(request: ProfileRequest, deps: ProcessorDeps) {
+  const { config } = deps;
+  const fetch = () =>
+    deps.fetchGate.run(() =>
+      acquireProfile(request, {
+        kube: deps.kube,
+        fetchTimeoutSeconds: config.fetchTimeoutSeconds,
+        maxProfileBytes: config.maxProfileBytes,
+        policy: deps.policy,
+        secretNamespaces: config.secretNamespaces,
+      }),
+    );
+  return request.type === 'Profile' ? deps.cpuLocks.run(`${request.profileUrl.origin}${request.profileUrl.pathname}`, fetch) : fetch();
 }
 
 /** What a log line says about a request: never the token, never the query of the source. */
