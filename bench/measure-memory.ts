@@ -1,0 +1,24 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { Spread, spread } from './stats';
+
+const run = promisify(execFile);
+const ROOT = path.join(__dirname, '..');
+
+/** Memory held per live viewer as a multiple of the raw (decompressed) profile, each run in a fresh process. */
+export async function measureViewerMemory(file: string, viewers: number, runs: number): Promise<{ ratio: Spread; perViewerMb: Spread }> {
+  const ratios: number[] = [];
+  const sizes: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const { stdout } = await run(
+      path.join(ROOT, 'node_modules/.bin/node'),
+      ['--expose-gc', '-r', './test/support/register-ts.js', 'bench/viewer-memory-once.ts', file, String(viewers)],
+      { cwd: ROOT, maxBuffer: 1 << 20 },
+    );
+    const result = JSON.parse(stdout);
+    ratios.push(result.ratio);
+    sizes.push(result.perViewerBytes / 2 ** 20);
+  }
+  return { ratio: spread(ratios), perViewerMb: spread(sizes) };
+}

@@ -1,0 +1,125 @@
+// npm run bench: generates profiles with a real Go program, measures the service against `go tool pprof` on the
+// same files in the same run, and writes bench/RESULTS.md.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { BenchProfile, makeProfiles } from './make-profiles';
+import { DecodeFigures, measureDecode } from './measure-decode';
+import { measurePostLatency, measurePprofHttp, measureTimeToViewer } from './measure-latency';
+import { measureViewerMemory } from './measure-memory';
+import { serveProfiles } from './profile-server';
+import { startServiceProcess } from './service-process';
+import { fmt, Spread } from './stats';
+
+const RUNS: Record<string, number> = { small: 5, medium: 3, large: 3 };
+
+interface ProfileResults {
+  profile: BenchProfile;
+  decode: DecodeFigures;
+  timeToViewer: Spread;
+  pprofHttp: Spread;
+  memory: { ratio: Spread; perViewerMb: Spread };
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const only = process.env.BENCH_ONLY?.split(',');
+  const profiles = (await makeProfiles()).filter((p) => !only || only.includes(p.name));
+  log(`profiles: ${profiles.map((p) => `${p.name} ${mb(p.gzippedBytes)} gz, ${mb(p.rawBytes)} raw, ${p.samples} samples`).join('; ')}`);
+  const source = await serveProfiles(Object.fromEntries(profiles.map((p) => [p.name, p.file])));
+  const service = await startServiceProcess({ MAX_VIEWERS: '1000' });
+  const results: ProfileResults[] = [];
+  let latency;
+  try {
+    const small = profiles.find((p) => p.name === 'small');
+    if (small) {
+      latency = await measurePostLatency(service.url, `${source.url}/small`, 200);
+      log(`POST -> answer (small heap): p50 ${latency.postMs.p50.toFixed(1)} ms, p99 ${latency.postMs.p99.toFixed(1)} ms`);
+    }
+    for (const profile of profiles) {
+      const runs = RUNS[profile.name] ?? 3;
+      const decode = await measureDecode(profile.file, runs);
+      log(`${profile.name}: decode+aggregate ${fmt(decode.ours.ms, 'ms')} vs pprof -top ${fmt(decode.pprof.ms, 'ms')}`);
+      const timeToViewer = await measureTimeToViewer(service.url, `${source.url}/${profile.name}`, runs);
+      const pprofHttp = await measurePprofHttp(profile.file, profile.name === 'large' ? 1 : runs);
+      log(`${profile.name}: POST -> viewer page ${fmt(timeToViewer, 'ms')} vs pprof -http ${fmt(pprofHttp, 'ms')}`);
+      const memory = await measureViewerMemory(profile.file, profile.name === 'large' ? 2 : 5, profile.name === 'large' ? 1 : 3);
+      log(`${profile.name}: memory per viewer ${fmt(memory.ratio, 'x raw', 2)}`);
+      results.push({ profile, decode, timeToViewer, pprofHttp, memory });
+    }
+  } finally {
+    await service.stop();
+    await source.close();
+  }
+  const markdown = render(results, latency, (Date.now() - started) / 1000);
+  fs.writeFileSync(path.join(__dirname, 'RESULTS.md'), markdown);
+  log(`wrote bench/RESULTS.md in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+}
+
+function render(results: ProfileResults[], latency: Awaited<ReturnType<typeof measurePostLatency>> | undefined, seconds: number): string {
+  const goVersion = execFileSync('go', ['version']).toString().trim();
+  const lines = [
+    '# Benchmark results',
+    '',
+    `Written by \`npm run bench\` on ${new Date().toISOString()} in ${seconds.toFixed(0)} s. Every ratio compares figures measured in this same run,`,
+    'on the same files; values are medians with (min-max, number of runs).',
+    '',
+    '| machine | |',
+    '| --- | --- |',
+    `| CPU | ${os.cpus()[0]?.model ?? 'unknown'} x ${os.availableParallelism()} |`,
+    `| memory | ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB |`,
+    `| Node.js | ${process.version} |`,
+    `| reference | ${goVersion}: \`go tool pprof\` |`,
+    '',
+    '## Profiles (heap profiles written by a generated Go program with 300 functions)',
+    '',
+    '| profile | samples | gzipped | raw |',
+    '| --- | --- | --- | --- |',
+    ...results.map(({ profile: p }) => `| ${p.name} | ${p.samples} | ${mb(p.gzippedBytes)} | ${mb(p.rawBytes)} |`),
+    '',
+    '## Decode + aggregate (before the viewer can answer) vs `go tool pprof -top -nodefraction=0`',
+    '',
+    '| profile | ours: wall | pprof: wall | speed-up | ours: peak RSS | pprof: peak RSS | memory ratio |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...results.map(({ profile, decode: d }) =>
+      `| ${profile.name} | ${fmt(d.ours.ms, 'ms')} | ${fmt(d.pprof.ms, 'ms')} | ${(d.pprof.ms.median / d.ours.ms.median).toFixed(1)}x | ${fmt(d.ours.peakRssMb, 'MB')} | ${fmt(d.pprof.peakRssMb, 'MB')} | ${(d.ours.peakRssMb.median / d.pprof.peakRssMb.median).toFixed(2)} |`,
+    ),
+    '',
+    '## From POST to the viewer',
+    '',
+  ];
+  if (latency) {
+    lines.push(
+      `POST -> answer for the small heap profile from a local source, ${latency.postMs.requests} requests in a row: p50 ${latency.postMs.p50.toFixed(1)} ms, p99 ${latency.postMs.p99.toFixed(1)} ms;`,
+      `the source alone answers the same bytes in p50 ${latency.sourceMs.p50.toFixed(1)} ms, so the service's own overhead is p50 ${latency.overheadP50Ms.toFixed(1)} ms (target: under 30 ms).`,
+      '',
+    );
+  }
+  lines.push(
+    '| profile | POST until the viewer page is served | `go tool pprof -http` start until its first page | ratio |',
+    '| --- | --- | --- | --- |',
+    ...results.map((r) => `| ${r.profile.name} | ${fmt(r.timeToViewer, 'ms')} | ${fmt(r.pprofHttp, 'ms')} | ${(r.pprofHttp.median / r.timeToViewer.median).toFixed(1)}x faster |`),
+    '',
+    '## Memory held per live viewer',
+    '',
+    '| profile | per viewer | multiple of the raw profile (target: at most 3x) |',
+    '| --- | --- | --- |',
+    ...results.map((r) => `| ${r.profile.name} | ${fmt(r.memory.perViewerMb, 'MB', 1)} | ${fmt(r.memory.ratio, 'x', 2)} |`),
+    '',
+  );
+  return lines.join('\n');
+}
+
+function mb(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(2)} MB`;
+}
+
+function log(message: string): void {
+  console.log(`[bench] ${message}`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
