@@ -31,7 +31,7 @@ export interface Config {
   /** Added to a Job's fetch time for its activeDeadlineSeconds: scheduling, image pull, start. */
   jobDeadlineMarginSeconds: number;
   jobTtlSeconds: number;
-  /** The largest profile a Job hands back through its log (see acquire/job/job-limits.ts). */
+  /** The largest profile a Job hands back through its log (framed in acquire/framing.ts, read in acquire/job/job-log.ts). */
   jobMaxProfileBytes: number;
 }
 
@@ -63,7 +63,8 @@ export function loadConfig(env: Env = process.env): Config {
     collectorImage: env.COLLECTOR_IMAGE || undefined,
     jobNamespace: env.JOB_NAMESPACE || env.POD_NAMESPACE || inClusterNamespace() || 'default',
     jobDeadlineMarginSeconds: int(env, 'JOB_DEADLINE_MARGIN_SECONDS', 60, 1),
-    jobTtlSeconds: int(env, 'JOB_TTL_SECONDS', 600, 0),
+    // At least a minute: the TTL controller must not delete a finished Job before the service has read its log.
+    jobTtlSeconds: int(env, 'JOB_TTL_SECONDS', 600, 60),
     // 4 MiB framed is about 8.6 MB of CRI log, under kubelet's default 10 MiB rotation.
     jobMaxProfileBytes: int(env, 'JOB_MAX_PROFILE_BYTES', 4 * 1024 * 1024, 1),
   };

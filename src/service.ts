@@ -2,6 +2,7 @@ import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { AddressPolicy } from './acquire/address-policy';
 import { FetchGate, SourceLocks } from './acquire/fetch-gate';
+import { JobCollector } from './acquire/job/job-collector';
 import { KubeProvider, kubeProviderFromEnvironment } from './acquire/kube/clients';
 import { Config } from './config';
 import { AppState, createApp } from './http/app';
@@ -27,6 +28,7 @@ export class Service {
   readonly server: http.Server;
   private readonly pool: AnalyzePool;
   private readonly store: ProfileStore;
+  private readonly jobs: JobCollector;
   private sweeper?: NodeJS.Timeout;
 
   constructor(readonly config: Config, options: ServiceOptions = {}) {
@@ -36,6 +38,16 @@ export class Service {
     this.pool = new AnalyzePool({ size: config.decodeWorkers, maxHeapMb: WORKER_HEAP_MB });
     this.store = new ProfileStore(config.dataRoot);
     const metrics = new Metrics(() => this.viewers.size);
+    this.jobs = new JobCollector({
+      kube,
+      log: this.log,
+      collectorImage: config.collectorImage,
+      namespace: config.jobNamespace,
+      fetchTimeoutSeconds: config.fetchTimeoutSeconds,
+      deadlineMarginSeconds: config.jobDeadlineMarginSeconds,
+      ttlSeconds: config.jobTtlSeconds,
+      maxProfileBytes: config.jobMaxProfileBytes,
+    });
     const app = createApp({
         config,
         kube,
@@ -47,6 +59,7 @@ export class Service {
         policy: new AddressPolicy(config.fetchAllow, config.fetchDeny),
         fetchGate: new FetchGate(config.maxConcurrentFetches, config.maxQueuedFetches),
         cpuLocks: new SourceLocks(),
+        jobs: this.jobs,
       }, this.state);
     this.server = http.createServer(app);
     if (!kube.configured) this.log.info('no Kubernetes cluster configured: http sources work, Secret references will fail');
@@ -69,12 +82,14 @@ export class Service {
   async stop(): Promise<void> {
     this.state.shuttingDown = true;
     clearInterval(this.sweeper);
+    // Collector Jobs end now, not after the grace period: a Job that outlives the service is a pod left on a node.
+    const jobsDeleted = this.jobs.close();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
     const deadline = Date.now() + this.config.shutdownGraceSeconds * 1000;
     while (this.state.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     this.server.closeAllConnections();
-    await Promise.all([closed, this.viewers.closeAll(), this.pool.close()]);
+    await Promise.all([closed, jobsDeleted, this.viewers.closeAll(), this.pool.close()]);
     this.log.info('go-profiler stopped');
   }
 

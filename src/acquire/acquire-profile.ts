@@ -1,7 +1,10 @@
+import { UpstreamError } from '../errors';
 import { ProfileRequest } from '../parameters/parse';
 import { AddressPolicy } from './address-policy';
 import { fetchProfile } from './fetch-profile';
+import type { JobCollector } from './job/job-collector';
 import { KubeProvider } from './kube/clients';
+import { fetchThroughPodProxy } from './pod-proxy';
 import { readCredentials } from './secret-credentials';
 
 export interface AcquireOptions {
@@ -10,23 +13,39 @@ export interface AcquireOptions {
   maxProfileBytes: number;
   policy: AddressPolicy;
   secretNamespaces: string[];
+  /** The node Job path; without it, collector=job is refused. */
+  jobs?: JobCollector;
 }
 
 export interface AcquiredProfile {
   bytes: Buffer;
   contentType: string;
+  /** What was fetched: the source, the API server's proxy path, or the URL the Job fetched on its node. */
   url: URL;
 }
 
-/** Obtains the raw profile bytes for a request over HTTP(S), with the Secret's token and CA when one is named. */
+/** Obtains the raw profile bytes the way the request's collector says; the answer is the same from all three. */
 export async function acquireProfile(request: ProfileRequest, options: AcquireOptions): Promise<AcquiredProfile> {
-  const credentials = request.secret ? await readCredentials(options.kube, request.secret, options.secretNamespaces) : undefined;
   // A CPU profile takes duration_seconds to produce before the first byte comes back.
-  const seconds = options.fetchTimeoutSeconds + (request.type === 'Profile' ? request.durationSeconds : 0);
+  const timeoutMs = (options.fetchTimeoutSeconds + (request.type === 'Profile' ? request.durationSeconds : 0)) * 1000;
+  const { collector } = request;
+  if (collector.kind === 'job') {
+    if (!options.jobs) throw new UpstreamError('the job collector is not available in this service');
+    return options.jobs.collect(request, { policy: options.policy, secretNamespaces: options.secretNamespaces });
+  }
+  if (collector.kind === 'proxy') {
+    return fetchThroughPodProxy(request, collector.pod, { kube: options.kube, timeoutMs, maxBytes: options.maxProfileBytes });
+  }
+  return fetchOverHttp(request, options, timeoutMs);
+}
+
+/** The http collector: the service fetches the source itself, with the Secret's token and CA when one is named. */
+async function fetchOverHttp(request: ProfileRequest, options: AcquireOptions, timeoutMs: number): Promise<AcquiredProfile> {
+  const credentials = request.secret ? await readCredentials(options.kube, request.secret, options.secretNamespaces) : undefined;
   return fetchProfile(request.profileUrl, {
     token: credentials?.token,
     ca: credentials?.ca,
-    timeoutMs: seconds * 1000,
+    timeoutMs,
     maxBytes: options.maxProfileBytes,
     policy: options.policy,
   });

@@ -113,9 +113,22 @@ function getOnce(url: URL, options: FetchOptions, deadline: number): Promise<Raw
 
 /** What came back, for an error message: content type and the first printable bytes. */
 export function describeBody(contentType: string, bytes: Buffer): string {
+  const status = kubernetesStatusMessage(contentType, bytes);
+  if (status) return `: ${status}`;
   const type = contentType ? `, content type ${contentType}` : '';
   const text = bytes.subarray(0, 120).toString('latin1').replace(/[^\x20-\x7e]+/g, ' ').trim();
   return `${type}${text ? `, body begins ${JSON.stringify(text)}` : ', empty body'}`;
+}
+
+/** The API server (its pod proxy) answers errors as a metav1.Status, whose message is the whole reason. */
+function kubernetesStatusMessage(contentType: string, bytes: Buffer): string | undefined {
+  if (!contentType.startsWith('application/json') || bytes.length > 64 * 1024) return undefined;
+  try {
+    const body = JSON.parse(bytes.toString('utf8')) as { kind?: unknown; message?: unknown };
+    return body.kind === 'Status' && typeof body.message === 'string' ? body.message : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function describeNetworkError(error: NodeJS.ErrnoException): string {

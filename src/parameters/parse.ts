@@ -1,10 +1,12 @@
 import Ajv, { type ErrorObject } from 'ajv';
 import { ErrorDetail, InputError } from '../errors';
+import { Collector, podPlaceholderUrl, readCollector } from './collector';
 import { PPROF_ENDPOINT, ProfileType, profileTypeFromName } from './profile-types';
 import { CONTEXT_KEYS, KEYS, requestSchema } from './schema';
 
 /** What the rest of the service works from, once the request is known to be good. */
 export interface ProfileRequest {
+  /** For a pod target (job or proxy collector), a placeholder naming the pod: see podPlaceholderUrl. */
   source: URL;
   /** Where the profile is fetched from: source plus /debug/pprof/<type> and, for CPU, ?seconds=N. */
   profileUrl: URL;
@@ -12,6 +14,7 @@ export interface ProfileRequest {
   durationSeconds: number;
   expirationSeconds: number;
   secret?: { name: string; namespace: string };
+  collector: Collector;
   context: RequestContext;
 }
 
@@ -28,6 +31,8 @@ export interface RequestContext {
 export interface ParseLimits {
   defaultExpirationSeconds: number;
   maxExpirationSeconds: number;
+  /** Where collector Jobs run (JOB_NAMESPACE); a Job can only mount a Secret from there. Default `default`. */
+  jobNamespace?: string;
 }
 
 const DEFAULT_DURATION_SECONDS = 30;
@@ -40,12 +45,13 @@ export function parseRequest(body: unknown, limits: ParseLimits): ProfileRequest
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new InputError('invalid request: the body must be a JSON object', [{ message: 'expected a JSON object' }]);
   }
-  if (!validate(body)) throw new InputError('invalid request parameters', describeErrors(validate.errors ?? []));
-  const params = body as unknown as Record<string, unknown>;
+  const params = body as Record<string, unknown>;
+  const { collector, context } = readTarget(params);
 
   const problems: ErrorDetail[] = [];
   const type = profileTypeFromName(String(params[KEYS.type])) as ProfileType;
-  const source = parseUrl(String(params[KEYS.source]));
+  const pod = 'pod' in collector ? collector.pod : undefined;
+  const source = pod ? podPlaceholderUrl(pod) : parseUrl(String(params[KEYS.source]));
   const durationSeconds = integer(params[KEYS.durationSeconds]) ?? DEFAULT_DURATION_SECONDS;
   if (durationSeconds > MAX_DURATION_SECONDS) {
     problems.push({ key: KEYS.durationSeconds, message: `must be at most ${MAX_DURATION_SECONDS} seconds` });
@@ -56,9 +62,17 @@ export function parseRequest(body: unknown, limits: ParseLimits): ProfileRequest
   const secretName = params[KEYS.secretName] as string | undefined;
   const secretNamespace = params[KEYS.secretNamespace] as string | undefined;
   const https = source.protocol === 'https:';
+  const jobNamespace = limits.jobNamespace ?? 'default';
   if (secretNamespace !== undefined && secretName === undefined) {
     problems.push({ key: KEYS.secretName, message: 'is required when a secret namespace is given' });
   }
+  if (collector.kind === 'job' && secretName !== undefined && secretNamespace !== undefined && secretNamespace !== jobNamespace) {
+    problems.push({
+      key: KEYS.secretNamespace,
+      message: `is ${secretNamespace}, but the collector Job runs in ${jobNamespace} (JOB_NAMESPACE) and a pod can only mount a Secret of its own namespace: copy the Secret into ${jobNamespace}`,
+    });
+  }
+  // A pod target's scheme follows from the Secret (podPlaceholderUrl), so these two hold for it by construction.
   if (https && secretName === undefined) {
     problems.push({ key: KEYS.secretName, message: 'is required for an https source (its token authenticates us)' });
   }
@@ -79,9 +93,27 @@ export function parseRequest(body: unknown, limits: ParseLimits): ProfileRequest
     type,
     durationSeconds,
     expirationSeconds,
-    secret: secretName ? { name: secretName, namespace: secretNamespace ?? 'default' } : undefined,
-    context: readContext(params),
+    secret: secretName ? { name: secretName, namespace: secretNamespace ?? (collector.kind === 'job' ? jobNamespace : 'default') } : undefined,
+    collector,
+    context,
   };
+}
+
+/**
+ * Schema errors and the collector's own rules (which keys it needs and refuses), reported together; the context
+ * names the pod or node profiled when the executor did not.
+ */
+function readTarget(params: Record<string, unknown>): { collector: Collector; context: RequestContext } {
+  const schemaProblems = validate(params) ? [] : describeErrors(validate.errors ?? []);
+  const context = readContext(params);
+  const collectorKnown = !schemaProblems.some((p) => p.key === KEYS.collector);
+  const read = collectorKnown ? readCollector({ params, executor: context, hasSecret: params[KEYS.secretName] !== undefined }) : { problems: [] };
+  const problems = [...schemaProblems, ...read.problems.filter((p) => !schemaProblems.some((s) => s.key === p.key))];
+  if (problems.length > 0 || !read.collector) throw new InputError('invalid request parameters', problems);
+  const { collector } = read;
+  if ('pod' in collector) return { collector, context: { ...context, podNamespace: collector.pod.namespace, podName: collector.pod.name } };
+  if ('node' in collector) return { collector, context: { ...context, node: collector.node } };
+  return { collector, context };
 }
 
 /** Appends /debug/pprof/<type> unless the URL already points into /debug/pprof/. */
@@ -152,7 +184,17 @@ function explain(key: string, error: ErrorObject): string {
       return `must be an http:// or https:// URL with a host; got ${shown}`;
     case KEYS.secretName:
     case KEYS.secretNamespace:
+    case KEYS.jobPodName:
+    case KEYS.jobNode:
       return `must be a Kubernetes object name (lower-case letters, digits, '-', '.'); got ${shown}`;
+    case KEYS.jobPodNamespace:
+      return `must be a namespace name (lower-case letters, digits, '-', at most 63); got ${shown}`;
+    case KEYS.collector:
+      return `must be one of http, job, proxy; got ${shown}`;
+    case KEYS.jobPort:
+      return `must be a port number from 1 to 65535; got ${shown}`;
+    case KEYS.jobHostNetwork:
+      return `must be true or false; got ${shown}`;
     default:
       return `${error.message ?? 'is invalid'}${expected ? ` (${expected})` : ''}`;
   }

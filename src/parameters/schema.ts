@@ -10,7 +10,16 @@ export const KEYS = {
   expirationSeconds: `${PARAM}expiration_seconds`,
   secretName: `${PARAM}tls.secret_reference.name`,
   secretNamespace: `${PARAM}tls.secret_reference.namespace`,
+  collector: `${PARAM}collector`,
+  jobPodNamespace: `${PARAM}job.pod.namespace`,
+  jobPodName: `${PARAM}job.pod.name`,
+  jobPort: `${PARAM}job.port`,
+  jobNode: `${PARAM}job.node`,
+  jobHostNetwork: `${PARAM}job.host_network`,
 } as const;
+
+/** How the profile is collected: fetched by the service, by a Job on the target's node, or through the API server. */
+export const COLLECTORS = ['http', 'job', 'proxy'] as const;
 
 /** The executor's own keys that we keep with the profile (file name, logs, viewer header). */
 export const CONTEXT_KEYS = ['diagnosis.namespace', 'diagnosis.name', 'pod.namespace', 'pod.name', 'container', 'node'] as const;
@@ -30,18 +39,25 @@ const nonEmptyName = (description: string) => ({
   pattern: '^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$',
 });
 
+const namespaceName = (description: string) => ({
+  description,
+  type: 'string',
+  pattern: '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$',
+});
+
 /**
  * The request body, published as-is in openapi.yaml (components.schemas.GoProfilerRequest);
  * test/openapi.test.ts keeps the two equal.
  */
 export const requestSchema = {
   type: 'object',
-  required: [KEYS.source, KEYS.type],
+  // source is required by the http collector, and with job.host_network; parse.ts says so per collector.
+  required: [KEYS.type],
   additionalProperties: true,
   properties: {
     [KEYS.source]: {
       description:
-        'Base URL of the Go program (http or https); /debug/pprof/<type> is appended unless the URL already points into /debug/pprof/.',
+        'Base URL of the Go program (http or https); /debug/pprof/<type> is appended unless the URL already points into /debug/pprof/. Required by the http collector and by the job collector with job.host_network (a node-local URL); not used with a pod target.',
       type: 'string',
       pattern: '^\\s*[Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#]+',
       maxLength: 2048,
@@ -58,6 +74,29 @@ export const requestSchema = {
     [KEYS.secretName]: nonEmptyName(
       'Secret whose `token` is sent as a bearer token and whose `ca.crt`, when present, is the trust anchor. Required for https sources; refused for http.',
     ),
-    [KEYS.secretNamespace]: nonEmptyName('Namespace of that Secret, default `default`.'),
+    [KEYS.secretNamespace]: nonEmptyName(
+      'Namespace of that Secret, default `default` (job collector: the Job namespace, the only one whose Secrets a Job can mount).',
+    ),
+    [KEYS.collector]: {
+      description:
+        "http (default): the service fetches source. job: a Job on the target's node fetches it and hands it back through its log. proxy: the service fetches through the API server's pods/proxy.",
+      type: 'string',
+      pattern: caseInsensitivePattern(COLLECTORS),
+    },
+    [KEYS.jobPodNamespace]: namespaceName("job and proxy: namespace of the target pod; default the executor's pod.namespace, else `default`."),
+    [KEYS.jobPodName]: nonEmptyName("job and proxy: the target pod; default the executor's pod.name."),
+    [KEYS.jobPort]: {
+      description: "job and proxy: the port of the pod's /debug/pprof/, default 6060.",
+      anyOf: [
+        { type: 'integer', minimum: 1, maximum: 65535 },
+        { type: 'string', pattern: '^\\s*0*([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])\\s*$' },
+      ],
+    },
+    [KEYS.jobNode]: nonEmptyName("job with host_network: the node to run on; default the executor's node."),
+    [KEYS.jobHostNetwork]: {
+      description:
+        "job only: true runs the Job in the node's network namespace to fetch a node-local source (e.g. https://127.0.0.1:10259); needs a Job namespace whose Pod Security level allows host networking.",
+      anyOf: [{ type: 'boolean' }, { type: 'string', pattern: '^\\s*([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])\\s*$' }],
+    },
   },
 } as const;

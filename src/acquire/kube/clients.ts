@@ -1,15 +1,29 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { CoreV1Api } from '@kubernetes/client-node';
+import type https from 'node:https';
+import type { BatchV1Api, CoreV1Api, Watch } from '@kubernetes/client-node';
 import { UpstreamError } from '../../errors';
 import { loadClientNode } from './client-node';
 
 /** The Kubernetes clients the service uses; tests hand in clients pointed at a stand-in. */
 export interface KubeClients {
   core: CoreV1Api;
+  batch: BatchV1Api;
+  /** ?watch=true streams; it sets no deadline of its own, so callers abort it. */
+  watch: Watch;
+  /** The API server's URL and our TLS and credentials, for a raw request whose binary body the generated client would decode as text. */
+  apiServer(): Promise<ApiServerAccess>;
   /** Where the configuration came from, for logs: a kubeconfig path or "in-cluster". */
   origin: string;
+}
+
+export interface ApiServerAccess {
+  server: URL;
+  ca?: string;
+  cert?: string | Buffer;
+  key?: string | Buffer;
+  token?: string;
 }
 
 /** Gives the clients when a cluster is configured, and otherwise a clear error at the moment one is needed. */
@@ -39,8 +53,29 @@ function providerFrom(origin: string, load: (kc: InstanceType<ReturnType<typeof 
   const k8s = loadClientNode();
   const kc = new k8s.KubeConfig();
   load(kc);
-  const clients: KubeClients = { core: kc.makeApiClient(k8s.CoreV1Api), origin };
+  const clients: KubeClients = {
+    core: kc.makeApiClient(k8s.CoreV1Api),
+    batch: kc.makeApiClient(k8s.BatchV1Api),
+    watch: new k8s.Watch(kc),
+    apiServer: () => apiServerAccess(kc),
+    origin,
+  };
   return { configured: true, clients: () => clients };
+}
+
+async function apiServerAccess(kc: InstanceType<ReturnType<typeof loadClientNode>['KubeConfig']>): Promise<ApiServerAccess> {
+  const server = kc.getCurrentCluster()?.server;
+  if (!server) throw new UpstreamError('the Kubernetes configuration has no current cluster');
+  const options: https.RequestOptions = {};
+  await kc.applyToHTTPSOptions(options);
+  const authorization = String((options.headers as Record<string, unknown> | undefined)?.Authorization ?? '');
+  return {
+    server: new URL(server),
+    ca: options.ca === undefined ? undefined : String(options.ca),
+    cert: options.cert as string | Buffer | undefined,
+    key: options.key as string | Buffer | undefined,
+    token: /^Bearer (.+)$/.exec(authorization)?.[1],
+  };
 }
 
 function findConfiguration(env: NodeJS.ProcessEnv): string | undefined {

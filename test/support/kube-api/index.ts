@@ -16,11 +16,21 @@
  * - errors as metav1.Status with kube-apiserver's exact messages and details;
  * - a log of every request (method, path, query, headers minus Authorization).
  *
- * What it does not do: Jobs, pods/log and watch (the route table in routes.ts
- * is where they go), create/update/patch/delete over HTTP, admission, defaulting
- * beyond Secret `type` and Pod `status.phase`, managedFields, pagination
- * (limit/continue), protobuf, discovery (/api, /apis, /version), namespaces as
- * objects (a GET in a namespace nobody made still answers NotFound for the object).
+ * - batch/v1 Jobs: create (checked against the Kubernetes OpenAPI schema and
+ *   the Job validation rules, with the server's defaults), get/list/watch, and
+ *   delete with propagationPolicy (Orphan by default, as for batch/v1);
+ * - watch (`?watch=true`) on every resource, with resourceVersion semantics;
+ * - pods/log and pods/proxy;
+ * - a Job controller (pods from the template, Complete/Failed conditions,
+ *   activeDeadlineSeconds, ttlSecondsAfterFinished) and a kubelet that runs the
+ *   pods bound to its nodes as real local processes (kubelet.ts), so a Job's
+ *   container really runs and its output is the pod log.
+ *
+ * What it does not do: create/update/patch/delete over HTTP for other
+ * resources, admission (Pod Security included), defaulting beyond the above,
+ * managedFields, pagination (limit/continue), protobuf, discovery (/api,
+ * /apis, /version), events, nodes and namespaces as objects (a GET in a
+ * namespace nobody made still answers NotFound for the object).
  */
 import { rm } from 'node:fs/promises';
 import { writeFileSync } from 'node:fs';
@@ -29,6 +39,9 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Server } from 'node:https';
 import { makeTestPki } from '../tls';
+import type { ImageRuntime } from './container-runtime';
+import { JobController } from './job-controller';
+import { Kubelet } from './kubelet';
 import { renderKubeconfig } from './kubeconfig';
 import type { RbacRule } from './rbac';
 import { PODS, SECRETS } from './resources';
@@ -42,7 +55,9 @@ export type { RecordedRequest } from './server';
 export type { KubeObject, ObjectInput, ObjectMeta, StoreEvent } from './store';
 export { StatusError, type Status } from './status';
 export { ObjectStore } from './store';
-export { PODS, SECRETS, type ResourceType } from './resources';
+export { JOBS, PODS, SECRETS, type ResourceType } from './resources';
+export { Kubelet } from './kubelet';
+export { dependentsOf } from './jobs';
 export { KUBECONFIG_NAMES } from './kubeconfig';
 
 export interface KubeApiOptions {
@@ -54,7 +69,12 @@ export interface KubeApiOptions {
   rbac?: RbacRule[] | null;
   /** A real server's default is on; off (default here) makes "no credentials" a 401. */
   anonymousAuth?: boolean;
+  /** What the kubelet runs a container's `node` with; default this checkout's node and root. */
+  runtime?: ImageRuntime;
 }
+
+const REPO_ROOT = join(__dirname, '..', '..', '..');
+const DEFAULT_RUNTIME: ImageRuntime = { node: join(REPO_ROOT, 'node_modules', '.bin', 'node'), workdir: REPO_ROOT };
 
 /** A Pod to seed: metadata.name and at least one container are required, as by the API. */
 export interface PodSeed {
@@ -77,6 +97,8 @@ interface Parts {
   store: ObjectStore;
   requests: RecordedRequest[];
   rbac: { rules: RbacRule[] | null };
+  kubelet: Kubelet;
+  jobController: JobController;
 }
 
 export class KubeApiStandIn {
@@ -93,6 +115,8 @@ export class KubeApiStandIn {
   readonly store: ObjectStore;
   /** Every request received, oldest first. */
   readonly requests: RecordedRequest[];
+  /** The nodes: register nodes, images and network routes here before pods need them. */
+  readonly kubelet: Kubelet;
   private readonly parts: Parts;
   private kubeconfigs = 0;
 
@@ -101,6 +125,7 @@ export class KubeApiStandIn {
     ({ url: this.url, caCert: this.caCert, token: this.token, user: this.user, namespace: this.namespace } = parts);
     this.store = parts.store;
     this.requests = parts.requests;
+    this.kubelet = parts.kubelet;
   }
 
   static async start(opts: KubeApiOptions = {}): Promise<KubeApiStandIn> {
@@ -110,6 +135,8 @@ export class KubeApiStandIn {
     const store = new ObjectStore();
     const requests: RecordedRequest[] = [];
     const rbac = { rules: opts.rbac ?? null };
+    const kubelet = new Kubelet(store, opts.runtime ?? DEFAULT_RUNTIME);
+    const jobController = new JobController(store);
     const pki = await makeTestPki(['127.0.0.1', 'localhost']);
     const server = createApiServer({
       cert: pki.cert,
@@ -118,6 +145,7 @@ export class KubeApiStandIn {
       anonymousAuth: opts.anonymousAuth ?? false,
       rules: () => rbac.rules,
       store,
+      kubelet,
       routes: ROUTES,
       requests,
     });
@@ -128,12 +156,14 @@ export class KubeApiStandIn {
       });
     } catch (err) {
       await rm(pki.dir, { recursive: true, force: true });
+      kubelet.stop();
+      jobController.stop();
       throw err;
     }
     const { port } = server.address() as AddressInfo;
     return new KubeApiStandIn({
       server, url: `https://127.0.0.1:${port}`, caCert: pki.caCert, token, user,
-      namespace: sa.namespace, dir: pki.dir, store, requests, rbac,
+      namespace: sa.namespace, dir: pki.dir, store, requests, rbac, kubelet, jobController,
     });
   }
 
@@ -186,7 +216,9 @@ export class KubeApiStandIn {
   }
 
   async stop(): Promise<void> {
-    const { server, dir } = this.parts;
+    const { server, dir, kubelet, jobController } = this.parts;
+    jobController.stop();
+    kubelet.stop();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
     await closed;

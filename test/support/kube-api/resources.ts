@@ -1,8 +1,7 @@
 /**
  * The resource types the stand-in knows: what the real server's discovery
  * document would say about each (group, version, plural, Kind, scope) plus
- * the field labels its fieldSelector accepts. Adding `batch/v1` Jobs is one
- * more entry here plus its routes in routes.ts.
+ * the field labels its fieldSelector accepts.
  */
 import type { FieldGetters } from './selectors';
 import type { GroupResource } from './status';
@@ -38,6 +37,12 @@ export const PODS: ResourceType = {
     'status.phase': (o) => o.status?.phase,
     'status.podIP': (o) => o.status?.podIP,
   },
+};
+
+export const JOBS: ResourceType = {
+  group: 'batch', version: 'v1', resource: 'jobs', kind: 'Job', namespaced: true,
+  // pkg/registry/batch/job/strategy.go JobToSelectableFields.
+  fields: { ...META_FIELDS, 'status.successful': (o) => (o.status?.succeeded === undefined ? undefined : String(o.status.succeeded)) },
 };
 
 /** "v1" for the core group, "batch/v1" otherwise: the apiVersion objects carry. */

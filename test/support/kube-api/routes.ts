@@ -3,19 +3,22 @@
  * stand-in serves, each with its handler. A request for a resource not in the
  * table gets the server's generic 404; a verb not listed gets 405.
  *
- * To add batch/v1 Jobs later: a JOBS entry in resources.ts, then here
- *   { type: JOBS, verbs: { create: createObject, get: getObject, list: listObjects,
- *                          watch: watchObjects, delete: deleteObject } }
- * where createObject validates the body against the real schema and deleteObject
- * honours `propagationPolicy`; and `{ type: PODS, subresource: 'log', verbs: { get: podLog } }`.
+ * Jobs (jobs.ts) are validated against the real schema on create and honour
+ * `propagationPolicy` on delete; watch.ts streams events; pods/log and
+ * pods/proxy (pod-subresources.ts) reach the kubelet stand-in (kubelet.ts).
  * Handlers get the raw response too, so a watch or a followed log can stream.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createJob, deleteJob } from './jobs';
+import type { Kubelet } from './kubelet';
+import { podLog, podProxy } from './pod-subresources';
+import { replyJson } from './reply';
 import type { RequestInfo } from './request-info';
-import { apiVersionOf, PODS, SECRETS, typeKey, type ResourceType } from './resources';
+import { apiVersionOf, JOBS, PODS, SECRETS, typeKey, type ResourceType } from './resources';
 import { parseFieldSelector, parseLabelSelector } from './selectors';
 import { notFound } from './status';
 import type { ObjectStore } from './store';
+import { watchObjects } from './watch';
 
 export interface RouteContext {
   info: RequestInfo;
@@ -26,6 +29,8 @@ export interface RouteContext {
   /** Authenticated user name. */
   user: string;
   store: ObjectStore;
+  /** The node side: container logs and the pod network, for pods/log and pods/proxy. */
+  kubelet: Kubelet;
   req: IncomingMessage;
   res: ServerResponse;
 }
@@ -38,12 +43,7 @@ export interface Route {
   verbs: Partial<Record<string, Handler>>;
 }
 
-/** Writes a JSON body the way the apiserver's JSON serializer does (json.Encoder: trailing newline). */
-export function replyJson(res: ServerResponse, code: number, body: unknown): void {
-  res.statusCode = code;
-  res.setHeader('Content-Type', 'application/json');
-  res.end(`${JSON.stringify(body)}\n`);
-}
+export { replyJson } from './reply';
 
 const getObject: Handler = ({ type, info, store, res }) => {
   const obj = store.get(type, info.namespace || undefined, info.name);
@@ -69,8 +69,11 @@ const listObjects: Handler = ({ type, info, url, store, res }) => {
 };
 
 export const ROUTES: Route[] = [
-  { type: SECRETS, verbs: { get: getObject, list: listObjects } },
-  { type: PODS, verbs: { get: getObject, list: listObjects } },
+  { type: SECRETS, verbs: { get: getObject, list: listObjects, watch: watchObjects } },
+  { type: PODS, verbs: { get: getObject, list: listObjects, watch: watchObjects } },
+  { type: PODS, subresource: 'log', verbs: { get: podLog } },
+  { type: PODS, subresource: 'proxy', verbs: { get: podProxy } },
+  { type: JOBS, verbs: { create: createJob, get: getObject, list: listObjects, watch: watchObjects, delete: deleteJob } },
 ];
 
 export function findRoute(routes: Route[], info: RequestInfo): Route | undefined {

@@ -12,6 +12,7 @@ import { parseRequestInfo, type RequestInfo } from './request-info';
 import { authorize, type RbacRule } from './rbac';
 import { findRoute, replyJson, type Handler, type Route } from './routes';
 import { methodNotSupported, routeNotFound, StatusError, unauthorized } from './status';
+import type { Kubelet } from './kubelet';
 import type { ObjectStore } from './store';
 
 export interface RecordedRequest {
@@ -36,6 +37,7 @@ export interface ServerConfig {
   anonymousAuth: boolean;
   rules: () => RbacRule[] | null;
   store: ObjectStore;
+  kubelet: Kubelet;
   routes: Route[];
   requests: RecordedRequest[];
 }
@@ -81,7 +83,7 @@ async function handle(cfg: ServerConfig, url: URL, req: IncomingMessage, res: Se
     throw denied;
   }
   const { found, handler } = route(cfg, info);
-  await handler({ info, type: found.type, url, body, user, store: cfg.store, req, res });
+  await handler({ info, type: found.type, url, body, user, store: cfg.store, kubelet: cfg.kubelet, req, res });
 }
 
 export function createApiServer(cfg: ServerConfig): Server {

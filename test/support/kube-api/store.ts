@@ -3,7 +3,8 @@
  * the server-owned metadata (uid, resourceVersion, creationTimestamp), keeps
  * one resourceVersion counter for all objects, lists in key order
  * (namespace, then name), hands out copies, and emits watch-shaped events
- * ({type: ADDED|MODIFIED|DELETED, object}) for a later watch endpoint.
+ * ({type: ADDED|MODIFIED|DELETED, object}), of which it keeps the latest as
+ * the watch cache a `?watch=true&resourceVersion=N` request replays from.
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -54,9 +55,14 @@ function now(): string {
   return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+/** How many events the watch cache keeps (kube-apiserver sizes its per-resource cache similarly, by count). */
+const HISTORY_EVENTS = 1000;
+
 export class ObjectStore {
   /** Subscribe with `store.events.on('change', (e: StoreEvent) => ...)`. */
-  readonly events = new EventEmitter();
+  readonly events = new EventEmitter().setMaxListeners(0); // every open watch listens
+  /** The latest events, oldest first: what a watch from a resourceVersion replays. */
+  readonly history: StoreEvent[] = [];
   private readonly objects = new Map<string, Map<string, KubeObject>>();
   private revision = 1000;
 
@@ -76,11 +82,17 @@ export class ObjectStore {
   }
 
   private emit(type: StoreEvent['type'], resource: ResourceType, object: KubeObject): void {
-    this.events.emit('change', { type, resource, object: structuredClone(object) } satisfies StoreEvent);
+    const event: StoreEvent = { type, resource, object: structuredClone(object) };
+    this.history.push(event);
+    if (this.history.length > HISTORY_EVENTS) this.history.shift();
+    this.events.emit('change', event);
   }
 
-  /** Stores a new object; throws a StatusError (422 Invalid, 409 AlreadyExists) as the server would answer. */
-  create(type: ResourceType, input: ObjectInput): KubeObject {
+  /**
+   * Stores a new object; throws a StatusError (422 Invalid, 409 AlreadyExists) as the server would answer.
+   * `prepare` is the resource's create strategy (defaults that need the uid), run before the object is stored.
+   */
+  create(type: ResourceType, input: ObjectInput, prepare?: (obj: KubeObject) => void): KubeObject {
     const name = input.metadata?.name ?? '';
     const gk = { group: type.group, kind: type.kind };
     if (!name) throw invalid(gk, '', [{ reason: 'FieldValueRequired', message: 'Required value: name or generateName is required', field: 'metadata.name' }]);
@@ -107,6 +119,7 @@ export class ObjectStore {
       },
       ...rest,
     };
+    prepare?.(obj);
     bucket.set(ObjectStore.key(namespace, name), obj);
     this.emit('ADDED', type, obj);
     return structuredClone(obj);

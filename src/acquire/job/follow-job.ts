@@ -1,0 +1,100 @@
+import type { V1Job, V1Pod } from '@kubernetes/client-node';
+import { UpstreamError } from '../../errors';
+import { KubeClients } from '../kube/clients';
+import { JOB_LABEL } from './job-spec';
+import { describePod, judge, Verdict } from './job-verdict';
+
+export interface FollowOptions {
+  clients: KubeClients;
+  namespace: string;
+  job: string;
+  /** Epoch ms after which the service stops waiting, whatever the cluster says. */
+  deadline: number;
+  signal: AbortSignal;
+}
+
+export type Finished = Extract<Verdict, { state: 'succeeded' | 'collector-failed' }>;
+
+/** A watch that ended on its own (server timeout, dropped connection) is opened again after this pause. */
+const REWATCH_DELAY_MS = 500;
+
+/**
+ * Watches the Job and its pod until the verdict is final. Each watch starts without a resourceVersion, so the
+ * server first replays the current objects as ADDED events: nothing is missed between create and watch, and a
+ * reopened watch starts from the current state. Every wait is bounded by the deadline and the abort signal.
+ */
+export function followJob(options: FollowOptions): Promise<Finished> {
+  return new Promise((resolve, reject) => {
+    const latest: { job?: V1Job; pod?: V1Pod } = {};
+    const watches: AbortController[] = [];
+    let finished = false;
+    const finish = (settle: () => void) => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      options.signal.removeEventListener('abort', onAbort);
+      for (const watch of watches) watch.abort();
+      settle();
+    };
+    const evaluate = () => {
+      const verdict = judge(latest.job, latest.pod);
+      if (verdict.state === 'failed') finish(() => reject(new UpstreamError(verdict.reason)));
+      else if (verdict.state !== 'running') finish(() => resolve(verdict));
+    };
+    const onAbort = () => finish(() => reject(options.signal.reason));
+    const started = Date.now();
+    const timer = setTimeout(() => {
+      const seconds = Math.ceil((options.deadline - started) / 1000);
+      finish(() => reject(new UpstreamError(`no outcome within ${seconds} s; the collector pod was ${describePod(latest.pod)}`)));
+    }, Math.max(0, options.deadline - started));
+    if (options.signal.aborted) return onAbort();
+    options.signal.addEventListener('abort', onAbort);
+
+    const open = (path: string, query: Record<string, string>, onObject: (type: string, object: unknown) => void) =>
+      keepWatching(options, path, query, {
+        onObject: (type, object) => {
+          onObject(type, object);
+          evaluate();
+        },
+        onFatal: (error) => finish(() => reject(error)),
+        isFinished: () => finished,
+        opened: (controller) => (finished ? controller.abort() : watches.push(controller)),
+      });
+    const ns = encodeURIComponent(options.namespace);
+    open(`/apis/batch/v1/namespaces/${ns}/jobs`, { fieldSelector: `metadata.name=${options.job}` }, (type, object) => {
+      latest.job = type === 'DELETED' ? undefined : (object as V1Job);
+    });
+    // A deleted pod keeps its last state: it is what the deadline message describes.
+    open(`/api/v1/namespaces/${ns}/pods`, { labelSelector: `${JOB_LABEL}=${options.job}` }, (type, object) => {
+      if (type !== 'DELETED') latest.pod = object as V1Pod;
+    });
+  });
+}
+
+interface WatchHandlers {
+  onObject(type: string, object: unknown): void;
+  onFatal(error: Error): void;
+  isFinished(): boolean;
+  opened(controller: AbortController): void;
+}
+
+/** One watch, opened again whenever it ends before the follower is finished, except on errors that do not heal. */
+function keepWatching(options: FollowOptions, path: string, query: Record<string, string>, handlers: WatchHandlers): void {
+  const reopen = (error: unknown) => {
+    if (handlers.isFinished()) return;
+    const code = (error as { statusCode?: number } | null)?.statusCode;
+    // Permission and routing errors do not heal; anything else (timeouts, dropped streams, 410) is retried.
+    if (code === 401 || code === 403 || code === 404) {
+      handlers.onFatal(new UpstreamError(`watching ${path}: the API server answered ${code} (${(error as Error).message})`));
+      return;
+    }
+    setTimeout(() => keepWatching(options, path, query, handlers), REWATCH_DELAY_MS).unref();
+  };
+  const timeoutSeconds = String(Math.max(1, Math.ceil((options.deadline - Date.now()) / 1000)));
+  options.clients.watch
+    .watch(path, { ...query, timeoutSeconds }, (type, object) => {
+      if (handlers.isFinished() || type === 'ERROR' || type === 'BOOKMARK') return;
+      handlers.onObject(type, object);
+    }, reopen)
+    .then(handlers.opened, reopen);
+}
