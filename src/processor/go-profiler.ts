@@ -1,7 +1,9 @@
 import { acquireProfile } from '../acquire/acquire-profile';
+import { fetchGoroutineDump } from '../acquire/goroutine-dump';
 import { AddressPolicy } from '../acquire/address-policy';
 import { FetchGate, SourceLocks } from '../acquire/fetch-gate';
 import { describeBody } from '../acquire/fetch-profile';
+import type { JobCollector } from '../acquire/job/job-collector';
 import { KubeProvider } from '../acquire/kube/clients';
 import { Config } from '../config';
 import { ProfileError, ServiceError } from '../errors';
@@ -26,6 +28,8 @@ export interface ProcessorDeps {
   policy: AddressPolicy;
   fetchGate: FetchGate;
   cpuLocks: SourceLocks;
+  /** The node Job collector; without it, collector=job is refused. */
+  jobs?: JobCollector;
 }
 
 /** request body -> parameters -> profile bytes -> analysis -> stored file -> viewer -> answer. */
@@ -40,6 +44,8 @@ export async function runGoProfiler(body: unknown, deps: ProcessorDeps): Promise
     try {
       let t = performance.now();
       const fetched = await acquire(request, deps);
+      // A node Job would run a second time for the dump; the other collectors fetch it the way the profile came.
+      const goroutineDump = request.collector.kind === 'job' ? undefined : await fetchGoroutineDump(request, (r) => acquire(r, deps));
       timings.fetchMs = Math.round(performance.now() - t);
       metrics.fetchSeconds.observe(timings.fetchMs / 1000);
       metrics.countBytes(fetched.bytes.length);
@@ -62,10 +68,12 @@ export async function runGoProfiler(body: unknown, deps: ProcessorDeps): Promise
           analysis,
           raw: fetched.bytes,
           downloadName: profilePath.split('/').pop() as string,
-          source: `${request.profileUrl.origin}${request.profileUrl.pathname}`,
+          source: `${fetched.url.origin}${fetched.url.pathname}`,
           context: request.context,
           fetchedAt,
           profilePath,
+          goroutineDump,
+          reports: deps.pool,
         },
         request.expirationSeconds,
       );
@@ -104,6 +112,7 @@ function acquire(request: ProfileRequest, deps: ProcessorDeps) {
         maxProfileBytes: config.maxProfileBytes,
         policy: deps.policy,
         secretNamespaces: config.secretNamespaces,
+        jobs: deps.jobs,
       }),
     );
   return request.type === 'Profile' ? deps.cpuLocks.run(`${request.profileUrl.origin}${request.profileUrl.pathname}`, fetch) : fetch();

@@ -6,7 +6,8 @@ export interface ValueType {
 
 /**
  * A decoded, validated profile held in flat typed arrays rather than an object per sample, so a
- * million-sample profile stays small and can cross a worker boundary without copying.
+ * million-sample profile stays small. The arrays live on SharedArrayBuffers: worker threads read them in place,
+ * without a copy, when they build refined views.
  *
  * Frames are a location's lines, leaf first: a location with inlined calls has several frames, the last being
  * the function they were inlined into (pprof's Location.line order).
@@ -21,9 +22,10 @@ export interface ProfileData {
   durationNanos: number;
   mainBinary?: { file: string; buildId: string };
   comments: string[];
-  /** Function and file names; index 0 is "". */
+  /** Function, file, mapping and label strings; index 0 is "". */
   strings: string[];
 
+  /** Function name; 0 ("") for a frame with no function (an unsymbolized location). */
   frameName: Int32Array;
   frameFile: Int32Array;
   frameLine: Int32Array;
@@ -31,19 +33,37 @@ export interface ProfileData {
   frameInlined: Uint8Array;
   /** Location i owns frames [locationFrameStart[i], locationFrameStart[i+1]). */
   locationFrameStart: Int32Array;
+  /** The file of location i's mapping (the binary), 0 when none: pprof's name filters match it too. */
+  locationMapping: Int32Array;
 
   /** Sample i's stack is sampleLocations[sampleStart[i] .. sampleStart[i+1]), leaf first. */
   sampleStart: Int32Array;
   sampleLocations: Int32Array;
   /** sampleTypes.length values per sample. */
   values: Float64Array;
+  /** Per sample, its string labels joined as pprof's graph joins them ("k:v" sorted), 0 when none. */
+  sampleLabels: Int32Array;
+  /** Per sample, its numeric label "bytes" (a heap object's size), NaN when none. */
+  sampleBytes: Float64Array;
 }
 
 export function sampleCount(data: ProfileData): number {
   return data.sampleStart.length - 1;
 }
 
-/** The typed arrays of a ProfileData, to transfer rather than copy between threads. */
+export function sharedInt32(length: number): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(length * Int32Array.BYTES_PER_ELEMENT));
+}
+
+export function sharedFloat64(length: number): Float64Array {
+  return new Float64Array(new SharedArrayBuffer(length * Float64Array.BYTES_PER_ELEMENT));
+}
+
+export function sharedUint8(length: number): Uint8Array {
+  return new Uint8Array(new SharedArrayBuffer(length));
+}
+
+/** The typed arrays of a ProfileData that are not shared, to transfer rather than copy between threads. */
 export function transferables(data: ProfileData): ArrayBuffer[] {
   return [
     data.frameName,
@@ -51,8 +71,18 @@ export function transferables(data: ProfileData): ArrayBuffer[] {
     data.frameLine,
     data.frameInlined,
     data.locationFrameStart,
+    data.locationMapping,
     data.sampleStart,
     data.sampleLocations,
     data.values,
-  ].map((array) => array.buffer as ArrayBuffer);
+    data.sampleLabels,
+    data.sampleBytes,
+  ]
+    .map((array) => array.buffer)
+    .filter((buffer): buffer is ArrayBuffer => !isShared(buffer));
+}
+
+/** By its tag rather than instanceof, which fails across realms (a worker's, a test runner's). */
+export function isShared(buffer: ArrayBufferLike): buffer is SharedArrayBuffer {
+  return Object.prototype.toString.call(buffer) === '[object SharedArrayBuffer]';
 }

@@ -5,6 +5,7 @@ import { Aggregate } from './aggregate';
 export interface FlameGraphData {
   sampleType: string;
   unit: string;
+  /** pprof's total of the whole profile; the root's value is what the kept samples add up to (as pprof's flame graph). */
   total: number;
   names: string[];
   files: string[];
@@ -34,7 +35,7 @@ export function flameGraph(data: ProfileData, model: Aggregate, sampleIndex: num
   // Parents precede children, so one forward pass keeps the order valid.
   for (let node = 0; node < parent.length; node++) {
     const value = total[node * T + sampleIndex];
-    if (value === 0 || (node > 0 && renumbered[parent[node]] < 0)) continue;
+    if (node > 0 && (value === 0 || renumbered[parent[node]] < 0)) continue;
     renumbered[node] = out.parent.length;
     out.parent.push(node === 0 ? -1 : renumbered[parent[node]]);
     out.name.push(node === 0 ? 0 : nameOf(key[node]));

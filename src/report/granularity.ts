@@ -11,6 +11,8 @@ export interface FrameKeys {
   names: string[];
   /** node key -> file (may be "") */
   files: string[];
+  /** node key -> the function-name part of its name ("" at file granularity or without a function) */
+  functions: string[];
 }
 
 /** Assigns each frame the key of the node it belongs to at the given granularity. */
@@ -18,32 +20,65 @@ export function frameKeys(data: ProfileData, granularity: Granularity): FrameKey
   const keyOfFrame = new Int32Array(data.frameName.length);
   const names: string[] = [];
   const files: string[] = [];
+  const functions: string[] = [];
   const byLabel = new Map<string, number>();
-  for (let f = 0; f < keyOfFrame.length; f++) {
-    const name = data.strings[data.frameName[f]];
-    const file = data.strings[data.frameFile[f]];
-    const label = labelOf(granularity, name, file, data.frameLine[f]);
-    let key = byLabel.get(label);
-    if (key === undefined) {
-      key = names.length;
-      byLabel.set(label, key);
-      names.push(label);
-      files.push(file);
+  const { locationFrameStart } = data;
+  for (let location = 0; location < locationFrameStart.length - 1; location++) {
+    const mapping = data.strings[data.locationMapping[location]];
+    for (let f = locationFrameStart[location]; f < locationFrameStart[location + 1]; f++) {
+      const file = data.strings[data.frameFile[f]];
+      const fn = granularity === 'files' ? '' : data.strings[data.frameName[f]];
+      const label = nodeName(granularity, fn, file, data.frameLine[f], mapping);
+      let key = byLabel.get(label);
+      if (key === undefined) {
+        key = names.length;
+        byLabel.set(label, key);
+        names.push(label);
+        files.push(file);
+        functions.push(fn);
+      }
+      keyOfFrame[f] = key;
     }
-    keyOfFrame[f] = key;
   }
-  return { keyOfFrame, names, files };
+  return { keyOfFrame, names, files, functions };
 }
 
-function labelOf(granularity: Granularity, name: string, file: string, line: number): string {
-  switch (granularity) {
-    case 'functions':
-      return name;
-    case 'filefunctions':
-      return file ? `${name} ${file}` : name;
-    case 'files':
-      return file || name;
-    case 'lines':
-      return file ? `${name} ${file}:${line}` : name;
+/**
+ * pprof's node name: what profile.Aggregate keeps of a line at this granularity, printed by
+ * graph.NodeInfo.NameComponents (internal/graph/graph.go): name, then file:line or file, else the binary.
+ */
+export function nodeName(granularity: Granularity, fn: string, file: string, line: number, mapping: string): string {
+  const name = granularity === 'files' ? '' : fn;
+  const path = granularity === 'functions' || !file ? '' : cleanPath(file);
+  const lineno = granularity === 'lines' ? line : 0;
+  const parts = name ? [name] : [];
+  if (lineno !== 0) parts.push(`${path}:${lineno}`);
+  else if (path) parts.push(path);
+  else if (name) {
+    // the function name alone
+  } else if (mapping) parts.push(`[${baseName(mapping)}]`);
+  else parts.push('<unknown>');
+  return parts.join(' ');
+}
+
+/** Go's filepath.Clean for slash-separated paths, which pprof applies to every file name. */
+export function cleanPath(path: string): string {
+  if (path === '') return '.';
+  const rooted = path.startsWith('/');
+  const out: string[] = [];
+  for (const part of path.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..' && out.length > 0 && out[out.length - 1] !== '..') out.pop();
+    else if (part !== '..' || !rooted) out.push(part);
   }
+  const joined = out.join('/');
+  if (rooted) return `/${joined}`;
+  return joined || '.';
+}
+
+/** Go's filepath.Base. */
+export function baseName(path: string): string {
+  const trimmed = path.replace(/\/+$/, '');
+  if (trimmed === '') return path === '' ? '.' : '/';
+  return trimmed.slice(trimmed.lastIndexOf('/') + 1);
 }

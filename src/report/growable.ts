@@ -13,6 +13,9 @@ export class GrowableInt32 {
   get(index: number): number {
     return this.data[index];
   }
+  set(index: number, value: number): void {
+    this.data[index] = value;
+  }
   toArray(): Int32Array {
     return this.data.slice(0, this.length);
   }

@@ -1,7 +1,14 @@
 import { InputError, NotFoundError } from '../errors';
 import { flameGraph } from '../report/flamegraph';
+import { flameGraphSvg } from '../report/flamegraph-svg';
+import { refineGoroutines } from '../report/goroutines';
+import { GRANULARITIES } from '../report/granularity';
+import { peek } from '../report/peek';
+import { REFINE_KEYS } from '../report/refine';
 import { topTable } from '../report/top';
 import { formatValue } from '../report/units';
+import { viewsOf } from './profile-views';
+import { isSet, parseViewQuery, trimOptions, ViewQuery } from './view-query';
 import { ViewerProfile } from './viewer-profile';
 
 export interface ApiResponse {
@@ -11,31 +18,71 @@ export interface ApiResponse {
   headers?: Record<string, string>;
 }
 
-type Handler = (profile: ViewerProfile, query: URLSearchParams, expiresAt: Date) => ApiResponse;
+type Handler = (profile: ViewerProfile, query: URLSearchParams, expiresAt: Date) => Promise<ApiResponse>;
 
-/** The viewer's JSON API: one handler per path, each a thin view over the report layer. */
+/** The viewer's JSON API and downloads: one handler per path, each a thin view over the report layer. */
 export const API_ROUTES: Record<string, Handler> = {
-  'api/profile': (profile, _query, expiresAt) => json(profileInfo(profile, expiresAt)),
-  'api/top': (profile, query) => {
-    const index = sampleIndex(profile, query);
-    return json(topTable(profile.analysis.data, profile.analysis.model, index));
+  'api/profile': async (profile, _query, expiresAt) => json(profileInfo(profile, expiresAt)),
+  'api/top': async (profile, query) => json(await top(profile, viewOf(profile, query))),
+  'api/flamegraph': async (profile, query) => json(await flame(profile, viewOf(profile, query), isSet(query, 'inverted'))),
+  'api/peek': async (profile, query) => json(await peekAt(profile, viewOf(profile, query), query.get('function'))),
+  'api/callgraph': async (profile, query) => {
+    return json(await viewsOf(profile).callGraph({ ...viewOf(profile, query), trim: trimOptions(query) }));
   },
-  'api/flamegraph': (profile, query) => {
-    const index = sampleIndex(profile, query);
-    return json(flameGraph(profile.analysis.data, profile.analysis.model, index));
+  'api/goroutines': async (profile, query) => {
+    const view = viewOf(profile, query);
+    const dump = viewsOf(profile).goroutines();
+    if (!dump) return json({ available: false, total: 0, groups: [] });
+    return json({ available: true, total: dump.total, groups: refineGoroutines(dump, view.refine) });
   },
-  download: (profile) => ({
-    status: 200,
-    contentType: 'application/octet-stream',
-    body: profile.raw,
-    headers: { 'content-disposition': `attachment; filename="${profile.downloadName}"` },
-  }),
+  download: async (profile) => attachment(profile.raw, 'application/octet-stream', profile.downloadName),
+  'download/flamegraph.svg': async (profile, query) => {
+    const view = viewOf(profile, query);
+    const inverted = isSet(query, 'inverted');
+    const graph = await flame(profile, view, inverted);
+    const filters = REFINE_KEYS.filter((k) => view.refine[k]).map((k) => `${k}=${view.refine[k]}`);
+    const svg = flameGraphSvg(graph, {
+      title: `${profile.type} profile: ${graph.sampleType}`,
+      subtitle: [`${profile.source}, ${profile.fetchedAt.toISOString()}`, ...(filters.length > 0 ? [filters.join('  ')] : [])],
+      rootOnTop: inverted,
+    });
+    return attachment(svg, 'image/svg+xml; charset=utf-8', `${stem(profile)}.flamegraph.svg`);
+  },
+  'download/top.json': async (profile, query) => {
+    const body = JSON.stringify(await top(profile, viewOf(profile, query)));
+    return attachment(body, 'application/json; charset=utf-8', `${stem(profile)}.top.json`);
+  },
 };
 
-export function handleApi(route: string, profile: ViewerProfile, query: URLSearchParams, expiresAt: Date): ApiResponse {
-  const handler = API_ROUTES[route];
-  if (!handler) throw new NotFoundError(`no such page: /${route}`);
-  return handler(profile, query, expiresAt);
+export async function handleApi(route: string, profile: ViewerProfile, query: URLSearchParams, expiresAt: Date): Promise<ApiResponse> {
+  if (!Object.hasOwn(API_ROUTES, route)) throw new NotFoundError(`no such page: /${route}`);
+  return API_ROUTES[route](profile, query, expiresAt);
+}
+
+function viewOf(profile: ViewerProfile, query: URLSearchParams): ViewQuery {
+  return parseViewQuery(profile.analysis.data, query);
+}
+
+async function peekAt(profile: ViewerProfile, view: ViewQuery, name: string | null) {
+  if (!name) throw new InputError('which function to peek at?', [{ key: 'function', message: 'is required: a node name as the top table shows it' }]);
+  const model = await viewsOf(profile).aggregate({ granularity: view.granularity, refine: view.refine, inverted: false });
+  const result = peek(profile.analysis.data, model, view.sampleIndex, name);
+  if (!result) {
+    throw new InputError(`no node named ${JSON.stringify(name.slice(0, 200))}`, [
+      { key: 'function', message: 'is not a node of this view (sample type, granularity, refinement)' },
+    ]);
+  }
+  return result;
+}
+
+async function top(profile: ViewerProfile, view: ViewQuery) {
+  const model = await viewsOf(profile).aggregate({ granularity: view.granularity, refine: view.refine, inverted: false });
+  return topTable(profile.analysis.data, model, view.sampleIndex);
+}
+
+async function flame(profile: ViewerProfile, view: ViewQuery, inverted: boolean) {
+  const model = await viewsOf(profile).aggregate({ granularity: view.granularity, refine: view.refine, inverted });
+  return flameGraph(profile.analysis.data, model, view.sampleIndex);
 }
 
 function profileInfo(profile: ViewerProfile, expiresAt: Date) {
@@ -55,22 +102,21 @@ function profileInfo(profile: ViewerProfile, expiresAt: Date) {
     samples: data.sampleStart.length - 1,
     context: profile.context,
     downloadName: profile.downloadName,
+    granularities: [...GRANULARITIES],
+    hasGoroutineDump: profile.goroutineDump !== undefined,
   };
 }
 
-function sampleIndex(profile: ViewerProfile, query: URLSearchParams): number {
-  const { sampleTypes, defaultSampleIndex } = profile.analysis.data;
-  const wanted = query.get('sample');
-  if (!wanted) return defaultSampleIndex;
-  const index = sampleTypes.findIndex((t) => t.type === wanted);
-  if (index < 0) {
-    throw new InputError(`unknown sample type ${JSON.stringify(wanted)}`, [
-      { key: 'sample', message: `must be one of ${sampleTypes.map((t) => t.type).join(', ')}` },
-    ]);
-  }
-  return index;
+/** The download name without its extension: "default.e2e.Heap.prof" -> "default.e2e.Heap". */
+function stem(profile: ViewerProfile): string {
+  return profile.downloadName.replace(/\.[^.]*$/, '') || 'profile';
 }
 
 function json(value: unknown): ApiResponse {
   return { status: 200, contentType: 'application/json; charset=utf-8', body: JSON.stringify(value) };
+}
+
+function attachment(body: string | Uint8Array, contentType: string, filename: string): ApiResponse {
+  const safe = filename.replace(/[^\w.-]/g, '_');
+  return { status: 200, contentType, body, headers: { 'content-disposition': `attachment; filename="${safe}"` } };
 }

@@ -1,6 +1,7 @@
 import { ProfileType } from '../parameters/profile-types';
 import { RequestContext } from '../parameters/parse';
 import { Analysis } from '../report/analyze';
+import { ReportRunner } from '../report/jobs';
 
 /** Everything one viewer serves. */
 export interface ViewerProfile {
@@ -14,4 +15,8 @@ export interface ViewerProfile {
   context: RequestContext;
   fetchedAt: Date;
   profilePath: string;
+  /** For a Goroutine profile: goroutine?debug=2 as fetched alongside it, when that worked. */
+  goroutineDump?: string;
+  /** Where refined views are computed (the worker pool); without one, in this thread. */
+  reports?: ReportRunner;
 }

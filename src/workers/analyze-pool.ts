@@ -3,19 +3,25 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ProfileError } from '../errors';
 import { DecodeOptions } from '../profile/decode';
+import { ProfileData } from '../profile/profile-data';
 import { Analysis } from '../report/analyze';
+import { ReportJob, ReportResult, ReportRunner } from '../report/jobs';
 
-export interface AnalyzeJob {
-  id: number;
-  bytes: ArrayBuffer;
-  options: DecodeOptions;
-}
+export type WorkerMessage =
+  | { id: number; kind: 'analyze'; bytes: ArrayBuffer; options: DecodeOptions }
+  | { id: number; kind: 'report'; data: ProfileData; job: ReportJob };
 
-export type AnalyzeReply = { id: number; analysis: Analysis } | { id: number; error: { name: string; message: string } };
+export type WorkerReply = { id: number; result: unknown } | { id: number; error: { name: string; message: string } };
 
 interface Pending {
-  job: AnalyzeJob;
-  resolve(analysis: Analysis): void;
+  message: WorkerMessage;
+  transfer: ArrayBuffer[];
+  /** Names the stage in error messages: "decoding profile", "refining profile". */
+  stage: string;
+  timeoutMs?: number;
+  timer?: NodeJS.Timeout;
+  timedOut?: boolean;
+  resolve(result: unknown): void;
   reject(error: Error): void;
 }
 
@@ -23,13 +29,17 @@ export interface AnalyzePoolOptions {
   size: number;
   /** Heap ceiling per worker: a hostile profile kills its worker, not the service. */
   maxHeapMb?: number;
+  /** A report job running longer (a regex that backtracks without end) has its worker stopped. Default 60 s. */
+  reportTimeoutMs?: number;
 }
 
+const DEFAULT_REPORT_TIMEOUT_MS = 60_000;
+
 /**
- * Decoding and aggregating a large profile takes seconds of CPU; doing it in worker threads keeps the service and
- * its viewers answering meanwhile.
+ * Decoding a large profile, and refining its views, take seconds of CPU; doing them in worker threads keeps the
+ * service and its viewers answering meanwhile.
  */
-export class AnalyzePool {
+export class AnalyzePool implements ReportRunner {
   private readonly idle: Worker[] = [];
   private readonly busy = new Map<Worker, Pending>();
   private readonly queue: Pending[] = [];
@@ -39,21 +49,33 @@ export class AnalyzePool {
   constructor(private readonly options: AnalyzePoolOptions) {}
 
   analyze(bytes: Uint8Array, options: DecodeOptions): Promise<Analysis> {
-    if (this.closed) return Promise.reject(new ProfileError('decoding profile: the service is shutting down'));
     // Copy into a buffer of our own so it can be transferred without detaching the caller's.
     const copy = new Uint8Array(bytes.length);
     copy.set(bytes);
-    return new Promise((resolve, reject) => {
-      this.queue.push({ job: { id: this.nextId++, bytes: copy.buffer, options }, resolve, reject });
-      this.dispatch();
-    });
+    const message: WorkerMessage = { id: this.nextId++, kind: 'analyze', bytes: copy.buffer, options };
+    return this.submit(message, [copy.buffer], 'decoding profile') as Promise<Analysis>;
+  }
+
+  /** Runs a report job on the profile's shared arrays: nothing but its strings is copied to the worker. */
+  report<J extends ReportJob>(data: ProfileData, job: J): Promise<ReportResult<J>> {
+    const message: WorkerMessage = { id: this.nextId++, kind: 'report', data, job };
+    const timeoutMs = this.options.reportTimeoutMs ?? DEFAULT_REPORT_TIMEOUT_MS;
+    return this.submit(message, [], 'refining profile', timeoutMs) as Promise<ReportResult<J>>;
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const pending of this.queue.splice(0)) pending.reject(new ProfileError('decoding profile: the service is shutting down'));
+    for (const pending of this.queue.splice(0)) pending.reject(new ProfileError(`${pending.stage}: the service is shutting down`));
     const workers = [...this.idle.splice(0), ...this.busy.keys()];
     await Promise.all(workers.map((w) => w.terminate()));
+  }
+
+  private submit(message: WorkerMessage, transfer: ArrayBuffer[], stage: string, timeoutMs?: number): Promise<unknown> {
+    if (this.closed) return Promise.reject(new ProfileError(`${stage}: the service is shutting down`));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ message, transfer, stage, timeoutMs, resolve, reject });
+      this.dispatch();
+    });
   }
 
   private dispatch(): void {
@@ -62,7 +84,14 @@ export class AnalyzePool {
       if (!worker) return;
       const pending = this.queue.shift() as Pending;
       this.busy.set(worker, pending);
-      worker.postMessage(pending.job, [pending.job.bytes]);
+      if (pending.timeoutMs) {
+        pending.timer = setTimeout(() => {
+          pending.timedOut = true;
+          void worker.terminate();
+        }, pending.timeoutMs);
+        pending.timer.unref();
+      }
+      worker.postMessage(pending.message, pending.transfer);
     }
   }
 
@@ -71,28 +100,33 @@ export class AnalyzePool {
       resourceLimits: this.options.maxHeapMb ? { maxOldGenerationSizeMb: this.options.maxHeapMb } : undefined,
     });
     worker.unref();
-    worker.on('message', (reply: AnalyzeReply) => {
+    worker.on('message', (reply: WorkerReply) => {
       const pending = this.busy.get(worker);
       this.busy.delete(worker);
       this.idle.push(worker);
       if (pending) {
-        if ('analysis' in reply) pending.resolve(reply.analysis);
+        clearTimeout(pending.timer);
+        if ('result' in reply) pending.resolve(reply.result);
         else pending.reject(new ProfileError(reply.error.message));
       }
       this.dispatch();
     });
-    worker.on('error', (error) => this.lose(worker, `decoding profile: the decoder failed (${error.message})`));
-    worker.on('exit', (code) => this.lose(worker, `decoding profile: the decoder stopped (exit ${code})`));
+    worker.on('error', (error) => this.lose(worker, `failed (${error.message})`));
+    worker.on('exit', (code) => this.lose(worker, `the worker stopped (exit ${code})`));
     return worker;
   }
 
-  /** A worker died (out of memory, crash): fail its job and let dispatch start a fresh one. */
-  private lose(worker: Worker, message: string): void {
+  /** A worker died (out of memory, crash, time limit): fail its job and let dispatch start a fresh one. */
+  private lose(worker: Worker, reason: string): void {
     const pending = this.busy.get(worker);
     this.busy.delete(worker);
     const idleAt = this.idle.indexOf(worker);
     if (idleAt >= 0) this.idle.splice(idleAt, 1);
-    pending?.reject(new ProfileError(message));
+    if (pending) {
+      clearTimeout(pending.timer);
+      const why = pending.timedOut ? `took longer than ${Math.round((pending.timeoutMs ?? 0) / 1000)} s and was stopped` : reason;
+      pending.reject(new ProfileError(`${pending.stage}: ${why}`));
+    }
     if (!this.closed) this.dispatch();
   }
 }

@@ -1,20 +1,27 @@
 import { parentPort } from 'node:worker_threads';
-import { analyze } from '../report/analyze';
 import { transferables } from '../profile/profile-data';
-import type { AnalyzeJob, AnalyzeReply } from './analyze-pool';
+import { analyze } from '../report/analyze';
+import { resultTransferables, runReportJob } from '../report/jobs';
+import type { WorkerMessage, WorkerReply } from './analyze-pool';
 
-// Runs decode + aggregate for the pool; replies transfer the typed arrays instead of copying them.
-parentPort?.on('message', (job: AnalyzeJob) => {
-  let reply: AnalyzeReply;
+// Runs the pool's jobs: decode + aggregate of new profiles, and refined views of decoded ones (whose typed arrays
+// arrive shared, not copied). Replies transfer their own buffers instead of copying them.
+parentPort?.on('message', (message: WorkerMessage) => {
+  let reply: WorkerReply;
   let transfer: ArrayBuffer[] = [];
   try {
-    const analysis = analyze(new Uint8Array(job.bytes), job.options);
-    const { tree, flat, cum, totals } = analysis.model;
-    transfer = [...transferables(analysis.data), flat.buffer, cum.buffer, totals.buffer, tree.parent.buffer, tree.key.buffer, tree.total.buffer, tree.self.buffer] as ArrayBuffer[];
-    reply = { id: job.id, analysis };
+    if (message.kind === 'analyze') {
+      const analysis = analyze(new Uint8Array(message.bytes), message.options);
+      transfer = [...transferables(analysis.data), ...resultTransferables(analysis.model)];
+      reply = { id: message.id, result: analysis };
+    } else {
+      const result = runReportJob(message.data, message.job);
+      transfer = resultTransferables(result);
+      reply = { id: message.id, result };
+    }
   } catch (error) {
     const e = error as Error;
-    reply = { id: job.id, error: { name: e.name, message: e.message } };
+    reply = { id: message.id, error: { name: e.name, message: e.message } };
   }
   parentPort?.postMessage(reply, transfer);
 });

@@ -38,6 +38,11 @@ export interface GoPprofOptions {
   sampleIndex?: string;
   focus?: string;
   ignore?: string;
+  hide?: string;
+  show?: string;
+  showFrom?: string;
+  /** pprof's -functions (default), -filefunctions, -files or -lines. */
+  granularity?: string;
 }
 
 export interface GoPprofRow {
@@ -56,14 +61,23 @@ export interface GoPprofTextOptions extends GoPprofOptions {
   unit?: string;
 }
 
-function pprofArgs(profilePath: string, opts: GoPprofTextOptions): string[] {
-  const args = ['tool', 'pprof', '-top', '-nodefraction=0', '-nodecount=0', '-symbolize=none'];
+function pprofArgs(profilePath: string, opts: GoPprofTextOptions, report = ['-top', '-nodefraction=0', '-nodecount=0']): string[] {
+  const args = ['tool', 'pprof', ...report, '-symbolize=none'];
   if (opts.unit !== undefined) args.push(`-unit=${opts.unit}`);
   if (opts.sampleIndex !== undefined) args.push(`-sample_index=${opts.sampleIndex}`);
   if (opts.focus !== undefined) args.push(`-focus=${opts.focus}`);
   if (opts.ignore !== undefined) args.push(`-ignore=${opts.ignore}`);
+  if (opts.hide !== undefined) args.push(`-hide=${opts.hide}`);
+  if (opts.show !== undefined) args.push(`-show=${opts.show}`);
+  if (opts.showFrom !== undefined) args.push(`-show_from=${opts.showFrom}`);
+  if (opts.granularity !== undefined) args.push(`-${opts.granularity}`);
   args.push(profilePath);
   return args;
+}
+
+async function runPprof(args: string[]): Promise<string> {
+  const { stdout } = await execFileAsync('go', args, { env: goEnv(), maxBuffer: 64 * 1024 * 1024 });
+  return stdout;
 }
 
 /**
@@ -72,11 +86,7 @@ function pprofArgs(profilePath: string, opts: GoPprofTextOptions): string[] {
  * shows them to people unless `unit` is given.
  */
 export async function goPprofTopText(profilePath: string, opts: GoPprofTextOptions = {}): Promise<string> {
-  const { stdout } = await execFileAsync('go', pprofArgs(profilePath, opts), {
-    env: goEnv(),
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  return stdout;
+  return runPprof(pprofArgs(profilePath, opts));
 }
 
 /** `go tool pprof -top` as numbers in the profile's base unit. */
@@ -111,4 +121,87 @@ export function parseTop(stdout: string): GoPprofTop {
     rows.push({ name: m[3], flat: parseValue(m[1]), cum: parseValue(m[2]) });
   }
   return { total, rows };
+}
+
+export interface GoPprofDotOptions extends GoPprofOptions {
+  /** pprof's graph trimming; omitted = its defaults for dot (0.005, 0.001, 80). */
+  nodeFraction?: number;
+  edgeFraction?: number;
+  nodeCount?: number;
+}
+
+export interface GoPprofDot {
+  dot: string;
+  /** Node names, from each node's tooltip ("<name> (<cum>)"), in pprof's node order. */
+  nodes: string[];
+  edges: Array<{ from: string; to: string; value: number; inline: boolean; residual: boolean }>;
+}
+
+/**
+ * `go tool pprof -dot` with values unscaled (-unit=ns, as goPprofTop). Nodes are named by their tooltip, which
+ * holds the full name escaped for DOT; nodelets (tag boxes, "N1_0") are not nodes.
+ */
+export async function goPprofDot(profilePath: string, opts: GoPprofDotOptions = {}): Promise<GoPprofDot> {
+  const report = ['-dot'];
+  if (opts.nodeFraction !== undefined) report.push(`-nodefraction=${opts.nodeFraction}`);
+  if (opts.edgeFraction !== undefined) report.push(`-edgefraction=${opts.edgeFraction}`);
+  if (opts.nodeCount !== undefined) report.push(`-nodecount=${opts.nodeCount}`);
+  const dot = await runPprof(pprofArgs(profilePath, { ...opts, unit: 'ns' }, report));
+  return { dot, ...parseDot(dot) };
+}
+
+const DOT_STRING = '"((?:[^"\\\\]|\\\\.)*)"';
+const NODE = new RegExp(`^N(\\d+) \\[label=${DOT_STRING} id="node\\d+" .*?tooltip=${DOT_STRING}`);
+const EDGE = new RegExp(`^N(\\d+) -> N(\\d+) \\[label=${DOT_STRING}(.*)$`);
+
+export function parseDot(dot: string): Omit<GoPprofDot, 'dot'> {
+  const unescape = (text: string) => text.replace(/\\(.)/g, '$1');
+  const names = new Map<string, string>();
+  const edges: GoPprofDot['edges'] = [];
+  for (const line of dot.split('\n')) {
+    const node = NODE.exec(line);
+    if (node) names.set(node[1], unescape(node[3]).replace(/ \([^()]*\)$/, ''));
+    const edge = EDGE.exec(line);
+    if (edge) {
+      const label = /^ ([^\s\\]+)/.exec(edge[3]);
+      edges.push({
+        from: edge[1],
+        to: edge[2],
+        value: parseValue(label ? label[1] : '?'),
+        inline: edge[3].includes('(inline)'),
+        residual: edge[4].includes('style="dotted"'),
+      });
+    }
+  }
+  const name = (id: string) => names.get(id) ?? `?${id}`;
+  return { nodes: [...names.values()], edges: edges.map((e) => ({ ...e, from: name(e.from), to: name(e.to) })) };
+}
+
+export interface GoPprofPeek {
+  flat: number;
+  cum: number;
+  callers: Array<{ name: string; value: number }>;
+  callees: Array<{ name: string; value: number }>;
+}
+
+/** `go tool pprof -peek '^<name>$'`, unscaled: the one node's callers and callees with edge values. */
+export async function goPprofPeek(profilePath: string, name: string, opts: GoPprofOptions = {}): Promise<GoPprofPeek> {
+  const regex = `^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
+  const text = await runPprof(pprofArgs(profilePath, { ...opts, unit: 'ns' }, ['-peek', regex]));
+  const peek: GoPprofPeek = { flat: NaN, cum: NaN, callers: [], callees: [] };
+  let seenNode = false;
+  for (const line of text.split('\n')) {
+    const m = /^([^|]*)\|(.*)$/.exec(line);
+    if (!m || /^-+$/.test(m[1]) || m[1].includes('flat%')) continue;
+    const fields = m[1].trim().split(/\s+/);
+    const other = m[2].trim().replace(/ \(inline\)$/, '');
+    if (fields.length === 5) {
+      seenNode = true;
+      peek.flat = parseValue(fields[0]);
+      peek.cum = parseValue(fields[3]);
+    } else if (fields.length === 2) {
+      (seenNode ? peek.callees : peek.callers).push({ name: other, value: parseValue(fields[0]) });
+    }
+  }
+  return peek;
 }

@@ -1,0 +1,74 @@
+import { InputError } from '../errors';
+import { ProfileData } from '../profile/profile-data';
+import { GRAPH_DEFAULTS, TrimOptions } from '../report/callgraph';
+import { Granularity, GRANULARITIES } from '../report/granularity';
+import { compileRefine, REFINE_KEYS, RefineOptions } from '../report/refine';
+
+/** The query every view takes: sample type, granularity and pprof's refinements, as pprof's web UI spells them. */
+export interface ViewQuery {
+  sampleIndex: number;
+  granularity: Granularity;
+  refine: RefineOptions;
+}
+
+export function parseViewQuery(data: ProfileData, query: URLSearchParams): ViewQuery {
+  const refine: RefineOptions = {};
+  for (const key of REFINE_KEYS) {
+    const value = query.get(key);
+    if (value) refine[key] = value;
+  }
+  compileRefine(refine); // a bad regex is a 400 naming its key, before any work is queued
+  return { sampleIndex: sampleIndex(data, query), granularity: granularity(query), refine };
+}
+
+export function sampleIndex(data: ProfileData, query: URLSearchParams): number {
+  const { sampleTypes, defaultSampleIndex } = data;
+  const wanted = query.get('sample');
+  if (!wanted) return defaultSampleIndex;
+  const index = sampleTypes.findIndex((t) => t.type === wanted);
+  if (index < 0) {
+    throw new InputError(`unknown sample type ${JSON.stringify(wanted)}`, [
+      { key: 'sample', message: `must be one of ${sampleTypes.map((t) => t.type).join(', ')}` },
+    ]);
+  }
+  return index;
+}
+
+function granularity(query: URLSearchParams): Granularity {
+  const wanted = query.get('granularity');
+  if (!wanted) return 'functions';
+  if (!(GRANULARITIES as readonly string[]).includes(wanted)) {
+    throw new InputError(`unknown granularity ${JSON.stringify(wanted.slice(0, 40))}`, [
+      { key: 'granularity', message: `must be one of ${GRANULARITIES.join(', ')}` },
+    ]);
+  }
+  return wanted as Granularity;
+}
+
+export function isSet(query: URLSearchParams, key: string): boolean {
+  const value = query.get(key);
+  return value === '1' || value === 'true';
+}
+
+/** nodecount, nodefraction, edgefraction: pprof's graph trimming, its defaults when absent. */
+export function trimOptions(query: URLSearchParams): TrimOptions {
+  const number = (key: string, fallback: number, integer: boolean, max: number) => {
+    const text = query.get(key);
+    if (text === null || text === '') return fallback;
+    const value = Number(text);
+    if (!Number.isFinite(value) || value < 0 || value > max || (integer && !Number.isInteger(value))) {
+      throw new InputError(`invalid ${key}`, [{ key, message: `must be ${integer ? 'an integer' : 'a number'} from 0 to ${max}` }]);
+    }
+    return value;
+  };
+  return {
+    nodeCount: number('nodecount', GRAPH_DEFAULTS.nodeCount, true, 10_000),
+    nodeFraction: number('nodefraction', GRAPH_DEFAULTS.nodeFraction, false, 1),
+    edgeFraction: number('edgefraction', GRAPH_DEFAULTS.edgeFraction, false, 1),
+  };
+}
+
+/** A stable key for caches: the same request spelt in another order is the same view. */
+export function cacheKey(parts: Record<string, unknown>): string {
+  return JSON.stringify(Object.entries(parts).sort(([a], [b]) => (a < b ? -1 : 1)));
+}

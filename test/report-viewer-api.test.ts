@@ -1,0 +1,264 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Ajv from 'ajv';
+import yaml from 'js-yaml';
+import { isShared } from '../src/profile/profile-data';
+import { Analysis, analyze } from '../src/report/analyze';
+import { aggregate } from '../src/report/aggregate';
+import { ReportJob, ReportResult, ReportRunner } from '../src/report/jobs';
+import { topTable } from '../src/report/top';
+import { ViewerProfile } from '../src/viewer/viewer-profile';
+import { ViewerServer } from '../src/viewer/viewer-server';
+import { AnalyzePool } from '../src/workers/analyze-pool';
+import { request } from './support/http-json';
+import { encodeGzipped, syntheticProfile, SyntheticSample } from './support/synthetic-profile';
+
+// The viewer's API over a real viewer server, with refined views computed by the real worker pool.
+const DIR = path.join(__dirname, 'fixtures', 'profiles');
+const doc = yaml.load(fs.readFileSync(path.join(__dirname, '..', 'openapi.yaml'), 'utf8')) as any;
+const ajv = new Ajv({ strict: false, allErrors: true });
+ajv.addSchema(doc, 'openapi');
+
+function expectValid(name: string, value: unknown) {
+  const validate = ajv.getSchema(`openapi#/components/schemas/${name}`) as ReturnType<Ajv['compile']>;
+  expect(validate(value) ? [] : validate.errors).toEqual([]);
+}
+
+let pool: AnalyzePool;
+const servers: ViewerServer[] = [];
+
+beforeAll(() => {
+  pool = new AnalyzePool({ size: 1, reportTimeoutMs: 5_000 });
+});
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+  await pool.close();
+});
+
+function profileOf(bytes: Buffer, type: ViewerProfile['type'], extra: Partial<ViewerProfile> = {}): ViewerProfile {
+  return {
+    type,
+    analysis: analyze(bytes, { maxBytes: 1 << 30 }),
+    raw: bytes,
+    downloadName: `default.test.${type}.prof`,
+    source: 'http://127.0.0.1:1/debug/pprof/x',
+    context: {},
+    fetchedAt: new Date(),
+    profilePath: '/tmp/x',
+    reports: pool,
+    ...extra,
+  };
+}
+
+async function open(profile: ViewerProfile): Promise<string> {
+  const server = new ViewerServer(profile, new Date(Date.now() + 60_000));
+  servers.push(server);
+  return `http://127.0.0.1:${await server.listen('127.0.0.1')}`;
+}
+
+const q = (params: Record<string, string>) => new URLSearchParams(params).toString();
+
+describe('a heap profile', () => {
+  let base: string;
+  let profile: ViewerProfile;
+  beforeAll(async () => {
+    profile = profileOf(fs.readFileSync(path.join(DIR, 'heap.pb.gz')), 'Heap');
+    base = await open(profile);
+  });
+
+  test('every endpoint answers in its documented shape', async () => {
+    const refine = q({ sample: 'alloc_space', focus: 'main\\.', hide: 'runtime', granularity: 'functions' });
+    const info = (await request(`${base}/api/profile`)).json();
+    expectValid('ProfileInfo', info);
+    expect(info).toMatchObject({ granularities: ['functions', 'filefunctions', 'files', 'lines'], hasGoroutineDump: false });
+    expectValid('TopTable', (await request(`${base}/api/top?${refine}`)).json());
+    expectValid('FlameGraph', (await request(`${base}/api/flamegraph?${refine}&inverted=1`)).json());
+    expectValid('Peek', (await request(`${base}/api/peek?${refine}&function=main.fillCache`)).json());
+    expectValid('CallGraph', (await request(`${base}/api/callgraph?${refine}`)).json());
+    expectValid('Goroutines', (await request(`${base}/api/goroutines`)).json());
+    const top = await request(`${base}/download/top.json?${refine}`);
+    expectValid('TopTable', top.json());
+    expect(top.headers['content-disposition']).toBe('attachment; filename="default.test.Heap.top.json"');
+    expect(top.json()).toEqual((await request(`${base}/api/top?${refine}`)).json());
+    const svg = await request(`${base}/download/flamegraph.svg?${refine}`);
+    expect(svg.headers['content-type']).toBe('image/svg+xml; charset=utf-8');
+    expect(svg.headers['content-disposition']).toBe('attachment; filename="default.test.Heap.flamegraph.svg"');
+    expect(svg.body.toString()).toMatch(/^<\?xml[^>]*>\n<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    expect(svg.body.toString()).not.toMatch(/<script|javascript:|href=/i);
+  });
+
+  test.each([
+    ['sample', { sample: 'nope' }],
+    ['granularity', { granularity: 'addresses' }],
+    ['focus', { focus: 'main.(' }],
+    ['ignore', { ignore: '(?=x)' }],
+    ['hide', { hide: '(a)\\1' }],
+    ['show', { show: '[' }],
+    ['show_from', { show_from: '(?U)x' }],
+    ['nodecount', { nodecount: '-1' }],
+    ['nodefraction', { nodefraction: 'half' }],
+  ])('a bad %s is a 400 naming that key', async (key, params) => {
+    const answer = await request(`${base}/api/callgraph?${q(params)}`);
+    expect(answer.status).toBe(400);
+    expectValid('Error', answer.json());
+    expect(answer.json().details).toEqual([{ key, message: expect.any(String) }]);
+  });
+
+  test('only the routes themselves answer, not what every object inherits', async () => {
+    for (const route of ['constructor', 'toString', '__proto__', 'api/nope']) expect((await request(`${base}/${route}`)).status).toBe(404);
+  });
+
+  test('peek needs a function the view has', async () => {
+    for (const [query, status] of [['', 400], ['function=main.nothing', 400], ['function=main.allocBig', 200]] as const) {
+      const answer = await request(`${base}/api/peek?${query}`);
+      expect(answer.status).toBe(status);
+      if (status === 400) expect(answer.json().details[0].key).toBe('function');
+    }
+  });
+
+  test('refined numbers come from the worker and equal the in-thread computation; the total stays the whole profile', async () => {
+    const refine = { focus: 'main\\.fill', ignore: 'Buffers' };
+    const top = (await request(`${base}/api/top?${q({ sample: 'alloc_space', ...refine })}`)).json();
+    const index = profile.analysis.data.sampleTypes.findIndex((t) => t.type === 'alloc_space');
+    const expected = topTable(profile.analysis.data, aggregate(profile.analysis.data, { refine }), index);
+    expect(top).toEqual(JSON.parse(JSON.stringify(expected)));
+    expect(top.total).toBe(profile.analysis.model.totals[index]);
+    expect(top.rows.map((r: { name: string }) => r.name)).toEqual(expect.arrayContaining(['main.fillCache', 'main.allocBig']));
+    expect(top.rows.map((r: { name: string }) => r.name)).not.toContain('main.fillBuffers');
+    const flame = (await request(`${base}/api/flamegraph?${q({ sample: 'alloc_space', ...refine })}`)).json();
+    expect(flame.total).toBe(top.total);
+    const cum = (name: string) => top.rows.find((r: { name: string }) => r.name === name).cum;
+    expect(flame.value[0]).toBe(cum('main.fillCache') + cum('main.fillIndex'));
+  });
+
+  test('the inverted flame graph starts at the leaves: each root child holds its function\'s flat', async () => {
+    const flame = (await request(`${base}/api/flamegraph?inverted=1`)).json();
+    const top = (await request(`${base}/api/top`)).json();
+    const children = flame.parent.map((p: number, i: number) => (p === 0 ? i : -1)).filter((i: number) => i > 0);
+    const byName = Object.fromEntries(children.map((i: number) => [flame.names[flame.name[i]], flame.value[i]]));
+    const flats = Object.fromEntries(top.rows.filter((r: { flat: number }) => r.flat !== 0).map((r: { name: string; flat: number }) => [r.name, r.flat]));
+    expect(byName).toEqual(flats);
+    flame.parent.forEach((p: number, i: number) => expect(p).toBeLessThan(i));
+  });
+});
+
+describe('hostile function names', () => {
+  const HOSTILE = 'main.<script>alert("x")</script>&\'\\N\u0001';
+  test('stay text: XML-escaped in the SVG, DOT-escaped in the call graph, plain strings in JSON', async () => {
+    const bytes = encodeGzipped(syntheticProfile([['samples', 'count']], [{ stack: [HOSTILE, 'main.main'], values: [3] }]));
+    const base = await open(profileOf(bytes, 'Heap'));
+    const svg = (await request(`${base}/download/flamegraph.svg`)).body.toString();
+    expect(svg).toContain('main.&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&apos;\\N');
+    expect(svg).not.toContain('<script');
+    expect(svg).not.toContain('\u0001');
+    const graph = (await request(`${base}/api/callgraph`)).json();
+    expect(graph.nodes.map((n: { name: string }) => n.name)).toContain(HOSTILE);
+    expect(graph.dot).toContain('tooltip="main.<script>alert(\\"x\\")</script>&\'\\\\N (3)"');
+    // Every quoted DOT string closes where it should: an even number of unescaped quotes per line.
+    for (const line of graph.dot.split('\n')) expect((line.replace(/\\./g, '').match(/"/g) ?? []).length % 2).toBe(0);
+    expect((await request(`${base}/api/top`)).json().rows[0].name).toBe(HOSTILE);
+  });
+});
+
+describe('goroutine profile with its dump', () => {
+  test('api/goroutines groups the dump that came with the profile', async () => {
+    const dump = fs.readFileSync(path.join(DIR, 'goroutine-debug2.txt'), 'utf8');
+    const base = await open(profileOf(fs.readFileSync(path.join(DIR, 'goroutine.pb.gz')), 'Goroutine', { goroutineDump: dump }));
+    expect((await request(`${base}/api/profile`)).json().hasGoroutineDump).toBe(true);
+    const view = (await request(`${base}/api/goroutines`)).json();
+    expectValid('Goroutines', view);
+    expect(view.total).toBe(27);
+    expect(view.groups[0]).toMatchObject({ count: 7, state: 'chan receive' });
+    expect((await request(`${base}/api/goroutines?focus=(`)).status).toBe(400);
+  });
+});
+
+test('a profile decoded by the pool comes back on shared memory, which report jobs read in place', async () => {
+  const analysis = await pool.analyze(fs.readFileSync(path.join(DIR, 'cpu.pb.gz')), { maxBytes: 1 << 30 });
+  const { data } = analysis;
+  for (const array of [data.frameName, data.frameFile, data.frameLine, data.frameInlined, data.locationFrameStart, data.locationMapping, data.sampleStart, data.sampleLocations, data.values, data.sampleLabels, data.sampleBytes]) {
+    expect(isShared(array.buffer)).toBe(true);
+  }
+  const refined = await pool.report(data, { kind: 'aggregate', options: { refine: { focus: 'main\\.hashLoop' } } });
+  expect(topTable(data, refined, data.defaultSampleIndex).rows[0].name).toBe('main.hashLoop');
+});
+
+describe('heavy work runs off the main thread', () => {
+  let analysis: Analysis;
+  let bytes: Buffer;
+  beforeAll(() => {
+    bytes = encodeGzipped(syntheticProfile([['samples', 'count']], bigProfile(120_000)));
+    analysis = analyze(bytes, { maxBytes: 1 << 30 });
+  }, 60_000);
+
+  test('the server keeps answering while a refined view of a large profile is built', async () => {
+    const base = await open(profileOf(bytes, 'Heap', { analysis }));
+    let longest = 0;
+    let last = performance.now();
+    const ticker = setInterval(() => {
+      const now = performance.now();
+      longest = Math.max(longest, now - last);
+      last = now;
+    }, 10);
+    const started = performance.now();
+    const graph = request(`${base}/api/callgraph?${q({ focus: 'pkg1', granularity: 'lines' })}`);
+    const info = await request(`${base}/api/profile`);
+    const infoMs = performance.now() - started;
+    const answer = await graph;
+    const graphMs = performance.now() - started;
+    clearInterval(ticker);
+    expect(answer.status).toBe(200);
+    expect(info.status).toBe(200);
+    expect(infoMs).toBeLessThan(graphMs);
+    expect(graphMs).toBeGreaterThan(200); // the work was real
+    expect(longest).toBeLessThan(150); // and the event loop never stalled for it
+  }, 60_000);
+
+  test('concurrent identical requests share one computation, and it is kept', async () => {
+    let jobs = 0;
+    const counting: ReportRunner = {
+      report: <J extends ReportJob>(data: Parameters<ReportRunner['report']>[0], job: J): Promise<ReportResult<J>> => {
+        jobs++;
+        return pool.report(data, job);
+      },
+    };
+    const base = await open(profileOf(bytes, 'Heap', { analysis, reports: counting }));
+    const url = `${base}/api/top?${q({ ignore: 'pkg2' })}`;
+    const answers = await Promise.all([request(url), request(url), request(`${base}/api/flamegraph?${q({ ignore: 'pkg2' })}`)]);
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
+    expect(jobs).toBe(1);
+    await request(url);
+    expect(jobs).toBe(1);
+  }, 60_000);
+
+  test('a refinement that runs away (a backtracking regex) is stopped, and the pool goes on', async () => {
+    const name = `main.${'a'.repeat(40)}!`;
+    const runaway = encodeGzipped(syntheticProfile([['samples', 'count']], [{ stack: [name], values: [1] }]));
+    const small = new AnalyzePool({ size: 1, reportTimeoutMs: 300 });
+    try {
+      const base = await open(profileOf(runaway, 'Heap', { reports: small }));
+      const stopped = await request(`${base}/api/top?${q({ focus: '(a+)+$' })}`);
+      expect(stopped.status).toBe(500);
+      expect(stopped.json().error).toMatch(/^refining profile: took longer than 0 s and was stopped$/);
+      expect((await request(`${base}/api/top?${q({ focus: 'main' })}`)).json().rows[0].name).toBe(name);
+    } finally {
+      await small.close();
+    }
+  });
+});
+
+/** Deep stacks over a few thousand functions in a handful of packages. */
+function bigProfile(samples: number): SyntheticSample[] {
+  let seed = 42;
+  const random = (n: number) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  const out: SyntheticSample[] = [];
+  for (let s = 0; s < samples; s++) {
+    const depth = 10 + random(20);
+    const stack = Array.from({ length: depth }, (_, i) => `pkg${random(5)}.f${random(400) + i * 400}`);
+    out.push({ stack, values: [1 + random(10)] });
+  }
+  return out;
+}

@@ -1,0 +1,255 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { decodeProfile } from '../src/profile/decode';
+import { ProfileData } from '../src/profile/profile-data';
+import { aggregate } from '../src/report/aggregate';
+import { callGraph, GRAPH_DEFAULTS, TrimOptions } from '../src/report/callgraph';
+import { Granularity } from '../src/report/granularity';
+import { peek } from '../src/report/peek';
+import { RefineOptions } from '../src/report/refine';
+import { topTable } from '../src/report/top';
+import { goPprofDot, goPprofPeek, goPprofTopText, GoPprofOptions } from './support/go-pprof';
+import { Function as PFunction, Line, Location, Mapping, Profile, Sample, StringTable, ValueType } from 'pprof-format';
+import zlib from 'node:zlib';
+import { encodeGzipped, syntheticProfile, SyntheticSample } from './support/synthetic-profile';
+
+// Every view's numbers against the real `go tool pprof` (Go 1.19) on the same bytes, sample type and refinement.
+const DIR = path.join(__dirname, 'fixtures', 'profiles');
+const MAX = 1 << 30;
+
+interface Case {
+  refine?: RefineOptions;
+  granularity?: Granularity;
+  sample?: string;
+}
+
+const REFINEMENTS: Array<[string, Case]> = [
+  ['nothing', {}],
+  ['focus', { refine: { focus: 'main\\.' } }],
+  ['ignore', { refine: { ignore: 'runtime\\.(gopark|chanrecv)' } }],
+  ['focus+ignore', { refine: { focus: 'main', ignore: 'waitOnChannel|fillBuffers|mixBits' } }],
+  ['hide', { refine: { hide: '^runtime\\.' } }],
+  ['show', { refine: { show: 'main\\.|sync' } }],
+  ['show_from', { refine: { show_from: '^main\\.' } }],
+  // Matches no function or file, only the binary's mapping (.../.cache/go-target/gotarget).
+  ['focus on the mapping', { refine: { focus: 'go-target' } }],
+  ['hide the mapping', { refine: { hide: 'go-target' } }],
+  ['(?i) flag', { refine: { focus: '(?i)MAIN\\.' } }],
+  ['lines', { granularity: 'lines' }],
+  ['files', { granularity: 'files' }],
+  ['filefunctions', { granularity: 'filefunctions' }],
+  ['lines, focus, hide', { granularity: 'lines', refine: { focus: 'main', hide: 'runtime' } }],
+];
+
+const FIXTURES = ['heap', 'allocs', 'goroutine', 'cpu', 'block', 'mutex', 'threadcreate'];
+const OTHER_SAMPLES: Array<[string, Case]> = [
+  ['heap', { sample: 'alloc_objects' }],
+  ['heap', { sample: 'inuse_objects', refine: { focus: 'allocSmall' } }],
+  ['allocs', { sample: 'alloc_space', refine: { show_from: 'fill' } }],
+  ['block', { sample: 'contentions' }],
+];
+
+const loaded = new Map<string, ProfileData>();
+function load(file: string): ProfileData {
+  let data = loaded.get(file);
+  if (!data) {
+    data = decodeProfile(fs.readFileSync(file), { maxBytes: MAX });
+    loaded.set(file, data);
+  }
+  return data;
+}
+
+function pprofOptions(c: Case): GoPprofOptions {
+  const r = c.refine ?? {};
+  return { sampleIndex: c.sample, granularity: c.granularity, focus: r.focus, ignore: r.ignore, hide: r.hide, show: r.show, showFrom: r.show_from };
+}
+
+function sampleIndex(data: ProfileData, c: Case): number {
+  return c.sample ? data.sampleTypes.findIndex((t) => t.type === c.sample) : data.defaultSampleIndex;
+}
+
+/** pprof -top rows with the inline suffix kept (goPprofTop strips it). */
+async function pprofTop(file: string, c: Case) {
+  const text = await goPprofTopText(file, { ...pprofOptions(c), unit: 'ns' });
+  const total = Number(/of (-?[\d.]+)[a-zA-Z]* total/.exec(text)?.[1]);
+  const rows = text
+    .split('\n')
+    .map((l) => /^\s*(-?[\d.]+)[a-zA-Z]*\s+\S+%\s+\S+%\s+(-?[\d.]+)[a-zA-Z]*\s+\S+%  (.*?)(?: \(((?:partial-)?inline)\))?$/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ name: m[3], flat: Number(m[1]), cum: Number(m[2]), ...(m[4] ? { inline: m[4] } : {}) }));
+  return { total, rows };
+}
+
+function ourTop(data: ProfileData, c: Case) {
+  const model = aggregate(data, { granularity: c.granularity, refine: c.refine });
+  const table = topTable(data, model, sampleIndex(data, c));
+  return { total: table.total, rows: table.rows.map((r) => ({ name: r.name, flat: r.flat, cum: r.cum, ...(r.inline ? { inline: r.inline } : {}) })) };
+}
+
+async function expectSameGraph(file: string, c: Case, trim: TrimOptions = GRAPH_DEFAULTS) {
+  const data = load(file);
+  const ours = callGraph(data, { sampleIndex: sampleIndex(data, c), granularity: c.granularity ?? 'functions', refine: c.refine ?? {}, trim });
+  const reference = await goPprofDot(file, { ...pprofOptions(c), nodeFraction: trim.nodeFraction, edgeFraction: trim.edgeFraction, nodeCount: trim.nodeCount });
+  expect(ours.nodes.map((n) => n.name)).toEqual(reference.nodes);
+  const name = (id: number) => ours.nodes[id - 1].name;
+  const edges = ours.edges.map((e) => ({ from: name(e.from), to: name(e.to), value: e.value, inline: e.inline === true, residual: e.residual === true }));
+  expect(edges).toEqual(reference.edges);
+  expect(styles(ours.dot)).toEqual(styles(reference.dot));
+  return ours;
+}
+
+/**
+ * What pprof's DOT says with size and colour, per node, nodelet and edge, by id (node ids follow pprof's node
+ * order, compared above). Labels differ: pprof scales all values to one unit.
+ */
+function styles(dot: string): string[] {
+  return dot
+    .split('\n')
+    .map((line) => /^(N\w+(?: -> N\w+)?) \[/.exec(line))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => {
+      const attrs = ['fontsize', 'shape', 'color', 'fillcolor', 'weight', 'penwidth', 'style', 'minlen'].map((a) => {
+        const value = new RegExp(` ${a}=("[^"]*"|[^\\s\\]]+)`).exec(m.input)?.[1];
+        return value === undefined ? '' : `${a}=${value}`;
+      });
+      return `${m[1]} ${attrs.filter(Boolean).join(' ')}`;
+    })
+    .sort();
+}
+
+describe.each(FIXTURES)('%s.pb.gz', (fixture) => {
+  const file = path.join(DIR, `${fixture}.pb.gz`);
+
+  test.each(REFINEMENTS)('top table equals go tool pprof -top, refined by %s', async (_name, c) => {
+    expect(ourTop(load(file), c)).toEqual(await pprofTop(file, c));
+  });
+
+  test.each(REFINEMENTS)('call graph nodes and edges equal go tool pprof -dot, refined by %s', async (_name, c) => {
+    await expectSameGraph(file, c);
+  });
+
+  test('peek at the three heaviest functions equals go tool pprof -peek', async () => {
+    const data = load(file);
+    const model = aggregate(data);
+    const index = data.defaultSampleIndex;
+    const names = [...topTable(data, model, index).rows].sort((a, b) => b.cum - a.cum).slice(0, 3).map((r) => r.name);
+    for (const name of names) {
+      const ours = peek(data, model, index, name);
+      const reference = await goPprofPeek(file, name);
+      const strip = (edges: Array<{ name: string; value: number }>) => edges.map(({ name: n, value }) => ({ name: n, value }));
+      expect({ flat: ours?.flat, cum: ours?.cum, callers: strip(ours?.callers ?? []), callees: strip(ours?.callees ?? []) }).toEqual(reference);
+    }
+  });
+});
+
+describe.each(OTHER_SAMPLES)('%s.pb.gz with another sample type', (fixture, c) => {
+  const file = path.join(DIR, `${fixture}.pb.gz`);
+  test(`top and call graph for ${JSON.stringify(c)} equal go tool pprof`, async () => {
+    expect(ourTop(load(file), c)).toEqual(await pprofTop(file, c));
+    await expectSameGraph(file, c);
+  });
+});
+
+describe('node selection when the graph has more nodes than the node count', () => {
+  const file = path.join(DIR, 'goroutine.pb.gz');
+  test.each([
+    [{ nodeFraction: 0, edgeFraction: 0, nodeCount: 10 }, 'functions'],
+    [{ nodeFraction: 0.01, edgeFraction: 0.01, nodeCount: 25 }, 'lines'],
+  ] as Array<[TrimOptions, Granularity]>)('%j at %s granularity', async (trim, granularity) => {
+    const ours = await expectSameGraph(file, { granularity }, trim);
+    expect(ours.nodes.length).toBeLessThanOrEqual(trim.nodeCount);
+    expect(ours.dot).toMatch(/Showing top \d+ nodes out of \d+/);
+  });
+
+  test('heap tags (object sizes) count against the node count as pprof counts nodelets', async () => {
+    const heap = path.join(DIR, 'heap.pb.gz');
+    for (const nodeCount of [4, 6, 9]) await expectSameGraph(heap, { sample: 'alloc_space' }, { nodeFraction: 0, edgeFraction: 0, nodeCount });
+  });
+});
+
+describe('synthetic profiles for what real ones rarely show', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'views-vs-pprof-'));
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const SAMPLES: SyntheticSample[] = [
+    { stack: ['main.leaf+main.inlined+main.caller', 'main.main'], values: [5] },
+    { stack: ['main.inlined+main.other', 'main.main'], values: [3] },
+    { stack: ['main.inlined', 'main.direct', 'main.main'], values: [2] },
+    { stack: ['main.f', 'main.g', 'main.f', 'main.g', 'main.main'], values: [7] },
+    { stack: ['runtime.x', 'main.f', 'runtime.y', 'main.main'], values: [4] },
+    { stack: [], values: [9] },
+  ];
+  const CASES: Array<[string, Case]> = [
+    ['nothing', {}],
+    ['show_from inside an inlined location', { refine: { show_from: 'main\\.inlined' } }],
+    ['hide the outer function of an inlined location', { refine: { hide: 'main\\.caller|main\\.other' } }],
+    ['show keeps only some lines', { refine: { show: 'main\\.(inlined|main|f)$' } }],
+    ['focus on a recursive function', { refine: { focus: 'main\\.g' } }],
+    ['ignore and hide', { refine: { ignore: 'direct', hide: 'runtime' } }],
+    ['lines', { granularity: 'lines' }],
+  ];
+
+  test('a residual edge over a dropped node goes when another path covers it (RemoveRedundantEdges)', async () => {
+    const file = path.join(dir, 'redundant.pb.gz');
+    const samples = [
+      { stack: ['main.c', 'main.x', 'main.a', 'main.main'], values: [1] },
+      { stack: ['main.c', 'main.y', 'main.a', 'main.main'], values: [100] },
+    ];
+    fs.writeFileSync(file, encodeGzipped(syntheticProfile([['samples', 'count']], samples)));
+    const ours = await expectSameGraph(file, {}, { nodeFraction: 0.05, edgeFraction: 0, nodeCount: 0 });
+    expect(ours.nodes.map((n) => n.name)).not.toContain('main.x');
+    expect(ours.edges).toHaveLength(3);
+  });
+
+  test.each([
+    ['nothing', {}],
+    ['show', { refine: { show: 'main' } }],
+    ['hide the binary', { refine: { hide: 'libfoo' } }],
+    ['files', { granularity: 'files' }],
+  ] as Array<[string, Case]>)('unsymbolized locations are named by their binary, as pprof names them: %s', async (name, c) => {
+    const file = path.join(dir, `unsymbolized-${name.replace(/\W+/g, '-')}.pb.gz`);
+    fs.writeFileSync(file, zlib.gzipSync(unsymbolizedProfile().encode()));
+    const top = ourTop(load(file), c);
+    expect(top).toEqual(await pprofTop(file, c));
+    if (name === 'nothing') expect(top.rows.map((r) => r.name).sort()).toEqual(['[app]', '[libfoo.so]', 'main.main', 'main.nofile']);
+    await expectSameGraph(file, c, { nodeFraction: 0, edgeFraction: 0, nodeCount: 0 });
+  });
+
+  test.each(CASES)('top, call graph and peek equal go tool pprof: %s', async (name, c) => {
+    const file = path.join(dir, `${name.replace(/\W+/g, '-')}.pb.gz`);
+    fs.writeFileSync(file, encodeGzipped(syntheticProfile([['samples', 'count']], SAMPLES)));
+    expect(ourTop(load(file), c)).toEqual(await pprofTop(file, c));
+    await expectSameGraph(file, c, { nodeFraction: 0, edgeFraction: 0, nodeCount: 0 });
+    const data = load(file);
+    const model = aggregate(data, { refine: c.refine, granularity: c.granularity });
+    for (const fn of ['main.f', 'main.inlined']) {
+      const ours = peek(data, model, 0, fn);
+      if (!ours) continue;
+      const reference = await goPprofPeek(file, fn, pprofOptions(c));
+      expect({ flat: ours.flat, cum: ours.cum, callers: ours.callers.map((e) => ({ name: e.name, value: e.value })), callees: ours.callees.map((e) => ({ name: e.name, value: e.value })) }).toEqual(reference);
+    }
+  });
+});
+
+/** Two binaries; some locations without lines (no symbols), one function without a file. */
+function unsymbolizedProfile(): Profile {
+  const strings = new StringTable();
+  const fn = (id: number, name: string, file: string) => new PFunction({ id, name: strings.dedup(name), filename: strings.dedup(file) });
+  const functions = [fn(1, 'main.main', '/src/./main/../main/main.go'), fn(2, 'main.nofile', '')];
+  const location = (id: number, mappingId: number, functionId?: number) =>
+    new Location({ id, mappingId, address: 0x1000 * id, line: functionId ? [new Line({ functionId, line: 7 })] : [] });
+  const locations = [location(1, 1, 1), location(2, 2), location(3, 2), location(4, 1, 2), location(5, 1)];
+  const sample = (ids: number[], value: number) => new Sample({ locationId: ids, value: [value] });
+  return new Profile({
+    sampleType: [new ValueType({ type: strings.dedup('samples'), unit: strings.dedup('count') })],
+    sample: [sample([2, 1], 5), sample([3, 4, 1], 3), sample([5, 1], 2), sample([4, 2, 1], 1)],
+    mapping: [new Mapping({ id: 1, filename: strings.dedup('/usr/bin/app') }), new Mapping({ id: 2, filename: strings.dedup('/lib/libfoo.so') })],
+    location: locations,
+    function: functions,
+    stringTable: strings,
+  });
+}
