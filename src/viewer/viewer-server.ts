@@ -6,9 +6,12 @@ import { errorAnswer, MethodNotAllowedError } from '../errors';
 import { handleApi } from './viewer-api';
 import { ViewerProfile } from './viewer-profile';
 
-/** Only the viewer's own origin: names in a profile come from an untrusted program. */
+/**
+ * Only the viewer's own origin: names in a profile come from an untrusted program. 'wasm-unsafe-eval' lets the
+ * call graph's worker compile Graphviz's WebAssembly (it allows no JavaScript eval).
+ */
 const SECURITY_HEADERS = {
-  'content-security-policy': "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+  'content-security-policy': "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'cache-control': 'no-store',
@@ -17,10 +20,12 @@ const SECURITY_HEADERS = {
 const ASSETS: Record<string, string> = {
   '': 'text/html; charset=utf-8',
   'app.js': 'text/javascript; charset=utf-8',
+  'callgraph-worker.js': 'text/javascript; charset=utf-8',
   'style.css': 'text/css; charset=utf-8',
 };
 
-const ASSET_FILES: Record<string, string> = { '': 'index.html', 'app.js': 'app.js', 'style.css': 'style.css' };
+/** Built by scripts/build-web.js into dist/viewer/assets (the bundle from web/, the static files from src/). */
+const ASSET_FILES: Record<string, string> = { '': 'index.html', 'app.js': 'app.js', 'callgraph-worker.js': 'callgraph-worker.js', 'style.css': 'style.css' };
 
 /** One HTTP server serving one profile; paths are relative so it works both directly and under /viewer/<id>/. */
 export class ViewerServer {
@@ -30,7 +35,7 @@ export class ViewerServer {
     private readonly profile: ViewerProfile,
     readonly expiresAt: Date,
   ) {
-    this.server = http.createServer((req, res) => this.handle(req, res));
+    this.server = http.createServer((req, res) => void this.handle(req, res).catch(() => res.destroy()));
     this.server.keepAliveTimeout = 5000;
   }
 
@@ -50,17 +55,18 @@ export class ViewerServer {
     });
   }
 
-  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     try {
       if (req.method !== 'GET' && req.method !== 'HEAD') throw new MethodNotAllowedError('GET, HEAD');
       const url = new URL(req.url ?? '/', 'http://viewer');
       const route = url.pathname.replace(/^\/+/, '');
-      const asset = ASSET_FILES[route];
+      const asset = Object.hasOwn(ASSET_FILES, route) ? ASSET_FILES[route] : undefined;
       if (asset !== undefined) {
         send(res, 200, ASSETS[route], readAsset(asset));
         return;
       }
-      const answer = handleApi(route, this.profile, url.searchParams, this.expiresAt);
+      // Refined views are computed in worker threads: this thread keeps answering meanwhile.
+      const answer = await handleApi(route, this.profile, url.searchParams, this.expiresAt);
       send(res, answer.status, answer.contentType, answer.body, answer.headers);
     } catch (error) {
       const answer = errorAnswer(error);
@@ -76,11 +82,14 @@ function send(res: http.ServerResponse, status: number, type: string, body: stri
 
 const assetCache = new Map<string, Buffer>();
 
-/** Assets sit beside the compiled code (copied by the build) or in src/ under ts-jest; read once. */
+/** Assets sit beside the compiled code; under ts-jest (this file in src/) the build's copy in dist/ serves. */
+const ASSET_DIR = __filename.endsWith('.ts') ? path.join(__dirname, '..', '..', 'dist', 'viewer', 'assets') : path.join(__dirname, 'assets');
+
+/** Read once. */
 function readAsset(name: string): Buffer {
   let bytes = assetCache.get(name);
   if (!bytes) {
-    bytes = fs.readFileSync(path.join(__dirname, 'assets', name));
+    bytes = fs.readFileSync(path.join(ASSET_DIR, name));
     assetCache.set(name, bytes);
   }
   return bytes;

@@ -1,0 +1,34 @@
+// Bundles the viewer's front end (web/) with esbuild and copies the static files beside it, into
+// dist/viewer/assets/ where the viewer serves them. Type-checking is `tsc -p web/tsconfig.json` in `npm run build`.
+const fs = require('node:fs');
+const path = require('node:path');
+const esbuild = require('esbuild');
+
+const root = path.join(__dirname, '..');
+const out = path.join(root, 'dist', 'viewer', 'assets');
+const STATIC = ['index.html', 'style.css'];
+
+const common = {
+  bundle: true,
+  minify: true,
+  sourcemap: false,
+  target: ['chrome110', 'firefox115', 'safari16'],
+  legalComments: 'none',
+  logLevel: 'warning',
+};
+
+async function main() {
+  fs.rmSync(out, { recursive: true, force: true });
+  fs.mkdirSync(out, { recursive: true });
+  await Promise.all([
+    esbuild.build({ ...common, entryPoints: [path.join(root, 'web', 'app', 'main.ts')], outfile: path.join(out, 'app.js'), format: 'iife' }),
+    // A module worker: @viz-js/viz is an ES module carrying its WebAssembly inline (no separate .wasm to serve).
+    esbuild.build({ ...common, entryPoints: [path.join(root, 'web', 'callgraph', 'callgraph-worker.ts')], outfile: path.join(out, 'callgraph-worker.js'), format: 'esm' }),
+  ]);
+  for (const name of STATIC) fs.copyFileSync(path.join(root, 'src', 'viewer', 'assets', name), path.join(out, name));
+}
+
+main().catch((error) => {
+  console.error(`building the viewer's front end: ${error.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,46 @@
+// The viewer page: provenance header, refine bar, and the views, each a thin view over api/....
+import { CallGraphView } from '../callgraph/callgraph-view';
+import { FlameView } from '../flame/flame-view';
+import { GoroutinesView } from '../goroutines/goroutines-view';
+import { PeekView } from '../peek/peek-view';
+import { renderProvenance, startExpiryClock } from '../provenance/provenance-view';
+import { TopTableView } from '../top/top-table';
+import { api } from './api-client';
+import { byId } from './dom';
+import { bindDownloads } from './downloads';
+import { bindMenus } from './menus';
+import { RefineBar } from './refine-bar';
+import { UrlState } from './url-state';
+import { bindViewTabs, showGoroutinesTab } from './view-tabs';
+
+function showError(error: unknown): void {
+  const banner = byId('error');
+  banner.textContent = error instanceof Error ? error.message : String(error);
+  banner.hidden = false;
+}
+
+async function start(): Promise<void> {
+  const state = new UrlState();
+  state.subscribe(() => (byId('error').hidden = true));
+  let refineBar: RefineBar | undefined;
+  const onError = (error: unknown) => {
+    refineBar?.showError(error);
+    showError(error);
+  };
+  bindViewTabs(state);
+  bindMenus();
+  // The flame graph and the table start fetching before api/profile answers: first paint waits on one round trip.
+  new FlameView(state, onError);
+  new TopTableView(state, onError);
+  new PeekView(state, onError);
+  const info = await api.profile();
+  renderProvenance(info);
+  startExpiryClock(info);
+  refineBar = new RefineBar(state, info);
+  showGoroutinesTab(info.type);
+  bindDownloads(state, info);
+  new CallGraphView(state, onError);
+  new GoroutinesView(state, onError);
+}
+
+start().catch(showError);

@@ -1,0 +1,43 @@
+import { formatPercent, formatValue } from '../app/format';
+import { el } from '../app/dom';
+import { FlameLayout, isMerged, mergedParent } from './flame-layout';
+import { FlameTree, nameOf } from './flame-tree';
+
+/** The lines of a frame's tooltip: name, file, flat and cum with unit and share of the total. */
+export function tooltipContent(tree: FlameTree, layout: FlameLayout, frame: number, zoom: number): HTMLElement[] {
+  const value = (v: number) => `${formatValue(v, tree.unit)} (${formatPercent(v, tree.total)})`;
+  if (isMerged(layout, frame)) {
+    const parent = mergedParent(layout, frame);
+    return [
+      el('div', { className: 'tip-name', text: 'Frames too narrow to draw' }),
+      el('div', { className: 'tip-file', text: `called from ${nameOf(tree, parent)}` }),
+      el('div', { text: `cum ${value(layout.value[frame])}` }),
+      el('div', { className: 'tip-hint', text: 'Zoom into a caller to see them' }),
+    ];
+  }
+  const node = layout.node[frame];
+  const lines = [
+    el('div', { className: 'tip-name', text: nameOf(tree, node) }),
+    el('div', { className: 'tip-file', text: tree.files[tree.name[node]] || 'no file' }),
+    el('div', { className: 'tip-values' }, [
+      el('span', { text: 'flat ' }),
+      el('b', { text: value(tree.self[node]) }),
+      el('span', { text: '   cum ' }),
+      el('b', { text: value(tree.value[node]) }),
+    ]),
+  ];
+  const belowZoom = frame >= layout.rowStart[layout.zoomRow + 1];
+  if (zoom > 0 && belowZoom && tree.value[zoom] > 0) {
+    lines.push(el('div', { className: 'tip-hint', text: `${formatPercent(tree.value[node], tree.value[zoom])} of ${nameOf(tree, zoom)}` }));
+  }
+  return lines;
+}
+
+/** Places the tooltip near the pointer, flipped to stay inside the panel. */
+export function placeTooltip(tip: HTMLElement, panel: DOMRect, clientX: number, clientY: number): void {
+  const { width, height } = tip.getBoundingClientRect();
+  const left = clientX + 14 + width > panel.right ? clientX - width - 14 : clientX + 14;
+  const top = clientY + 18 + height > panel.bottom ? clientY - height - 10 : clientY + 18;
+  tip.style.left = `${Math.max(panel.left, left) - panel.left}px`;
+  tip.style.top = `${Math.max(panel.top, top) - panel.top}px`;
+}

@@ -1,0 +1,243 @@
+import { api } from '../app/api-client';
+import { byId, el, userRegex } from '../app/dom';
+import { formatPercent, formatValue } from '../app/format';
+import { currentTheme, onThemeChange, Theme } from '../app/theme';
+import { refineQuery, UrlState, ViewState } from '../app/url-state';
+import { paletteFor } from './flame-colors';
+import { drawFlame, prepareCanvas, ROW_HEIGHT } from './flame-canvas';
+import { FlameLayout, frameAt, isMerged, layoutFlame } from './flame-layout';
+import { markFunction, searchTree, SearchResult } from './flame-search';
+import { tooltipContent, placeTooltip } from './flame-tooltip';
+import { buildFlameTree, findByNames, FlameTree, nameOf, namesTo, pathTo } from './flame-tree';
+
+/** The flame graph panel: fetches the call tree, keeps zoom/search/selection in step with the URL, draws on canvas. */
+export class FlameView {
+  private readonly panel = byId('flame-panel');
+  private readonly scroller = byId('flame-scroll');
+  private readonly canvas = byId<HTMLCanvasElement>('flame-canvas');
+  private readonly spacer = byId('flame-spacer');
+  private readonly tooltip = byId('flame-tooltip');
+  private readonly breadcrumb = byId('flame-breadcrumb');
+  private readonly searchInput = byId<HTMLInputElement>('flame-search');
+  private readonly searchStatus = byId('flame-search-status');
+  private readonly invertedBox = byId<HTMLInputElement>('flame-inverted');
+  private tree?: FlameTree;
+  private layout?: FlameLayout;
+  private zoom = 0;
+  private search?: SearchResult;
+  private selected?: Uint8Array;
+  private hovered = -1;
+  private theme: Theme = currentTheme();
+  private palette: string[] = [];
+  private loadToken = 0;
+  private drawQueued = false;
+  private painted = false;
+
+  constructor(
+    private readonly state: UrlState,
+    private readonly onError: (error: unknown) => void,
+  ) {
+    this.bindControls();
+    this.bindPointer();
+    new ResizeObserver(() => this.relayout()).observe(this.scroller);
+    onThemeChange(() => {
+      this.theme = currentTheme();
+      if (this.tree) this.palette = paletteFor(this.tree.names, this.theme);
+      this.scheduleDraw();
+    });
+    state.subscribe((next, previous) => this.onState(next, previous));
+    this.syncControls(state.current);
+    if (state.current.view === 'flame') void this.load(state.current);
+  }
+
+  private onState(next: ViewState, previous: ViewState): void {
+    this.syncControls(next);
+    if (next.view !== 'flame') return;
+    const refetch = refineQuery(next).toString() !== refineQuery(previous).toString() || next.inverted !== previous.inverted;
+    if (refetch || !this.tree) {
+      void this.load(next);
+      return;
+    }
+    if (next.zoom.join(';') !== previous.zoom.join(';')) this.applyZoom(next);
+    if (next.search !== previous.search) this.applySearch(next);
+    if (next.fn !== previous.fn) this.applySelection(next);
+    if (previous.view !== 'flame') this.relayout();
+    this.scheduleDraw();
+  }
+
+  private async load(state: ViewState): Promise<void> {
+    const token = ++this.loadToken;
+    this.panel.setAttribute('aria-busy', 'true');
+    try {
+      const json = await api.flameGraph(refineQuery(state), state.inverted);
+      if (token !== this.loadToken) return;
+      this.tree = buildFlameTree(json);
+      this.palette = paletteFor(this.tree.names, this.theme);
+      this.applyZoom(state);
+      this.applySearch(state);
+      this.applySelection(state);
+      this.draw();
+    } catch (error) {
+      if (token === this.loadToken) this.onError(error);
+    } finally {
+      if (token === this.loadToken) this.panel.removeAttribute('aria-busy');
+    }
+  }
+
+  private applyZoom(state: ViewState): void {
+    if (!this.tree) return;
+    const started = performance.now();
+    this.zoom = findByNames(this.tree, state.zoom);
+    this.relayout();
+    performance.measure('flame:zoom', { start: started });
+    this.renderBreadcrumb();
+  }
+
+  private applySearch(state: ViewState): void {
+    if (!this.tree) return;
+    const started = performance.now();
+    const pattern = userRegex(state.search);
+    this.search = pattern ? searchTree(this.tree, pattern) : undefined;
+    performance.measure('flame:search', { start: started });
+    this.renderSearchStatus(state.search);
+  }
+
+  private applySelection(state: ViewState): void {
+    this.selected = this.tree && state.fn ? markFunction(this.tree, state.fn) : undefined;
+  }
+
+  private relayout(): void {
+    if (!this.tree || this.scroller.clientWidth === 0) return;
+    this.layout = layoutFlame(this.tree, this.zoom, this.scroller.clientWidth);
+    this.hovered = -1;
+    const contentHeight = this.layout.rows * ROW_HEIGHT;
+    const viewHeight = Math.min(this.scroller.clientHeight, contentHeight);
+    this.spacer.style.height = `${Math.max(0, contentHeight - viewHeight)}px`;
+    prepareCanvas(this.canvas, this.scroller.clientWidth, viewHeight);
+    this.scheduleDraw();
+  }
+
+  private scheduleDraw(): void {
+    if (this.drawQueued) return;
+    this.drawQueued = true;
+    requestAnimationFrame(() => {
+      this.drawQueued = false;
+      this.draw();
+    });
+  }
+
+  private draw(): void {
+    if (!this.tree || !this.layout) return;
+    const context = prepareCanvas(this.canvas, this.scroller.clientWidth, this.canvas.height / (window.devicePixelRatio || 1));
+    drawFlame(context, this.tree, this.layout, {
+      theme: this.theme,
+      palette: this.palette,
+      scrollTop: this.scroller.scrollTop,
+      matched: this.search?.matched,
+      selected: this.selected,
+      hovered: this.hovered,
+    });
+    this.canvas.dataset.frames = String(this.layout.count);
+    if (!this.painted) {
+      this.painted = true;
+      performance.mark('flame:first-paint');
+    }
+  }
+
+  /** "all › … › caller › zoomed": the frames in between are the rows above the zoomed frame anyway. */
+  private renderBreadcrumb(): void {
+    const tree = this.tree;
+    if (!tree) return;
+    const path = pathTo(tree, this.zoom);
+    const crumb = (node: number) => {
+      const name = node === 0 ? 'all' : nameOf(tree, node);
+      // The package path is long and shared; the end of the name tells frames apart.
+      const label = name.slice(name.lastIndexOf('/') + 1);
+      if (node === this.zoom) return el('span', { className: 'crumb current', text: label, title: name, attrs: { 'aria-current': 'true' } });
+      const button = el('button', { className: 'crumb', text: label, title: name, attrs: { type: 'button' } });
+      button.addEventListener('click', () => this.zoomTo(node));
+      return button;
+    };
+    const shown = path.length > 4 ? [0, -1, ...path.slice(-2)] : path;
+    const hidden = path.slice(1, -2).map((n) => nameOf(tree, n)).join('\n');
+    const items = shown.map((node) => (node < 0 ? el('span', { className: 'crumb gap', text: '…', title: hidden }) : crumb(node)));
+    const reset = el('button', { className: 'reset', text: 'Reset zoom', attrs: { type: 'button', id: 'flame-reset' } });
+    reset.hidden = this.zoom === 0;
+    reset.addEventListener('click', () => this.zoomTo(0));
+    this.breadcrumb.replaceChildren(...items, reset);
+  }
+
+  private renderSearchStatus(source: string): void {
+    const tree = this.tree;
+    this.searchStatus.classList.toggle('error', Boolean(source) && !this.search);
+    if (!source || !tree) this.searchStatus.textContent = '';
+    else if (!this.search) this.searchStatus.textContent = 'not a valid regular expression';
+    else if (this.search.functions === 0) this.searchStatus.textContent = 'no match';
+    else {
+      const { value, functions } = this.search;
+      this.searchStatus.textContent = `${functions} ${functions === 1 ? 'function' : 'functions'} · ${formatValue(value, tree.unit)} · ${formatPercent(value, tree.total)} of total`;
+    }
+  }
+
+  private zoomTo(node: number): void {
+    if (!this.tree) return;
+    this.state.update({ zoom: namesTo(this.tree, node) }, 'push');
+  }
+
+  private bindControls(): void {
+    let typing: number | undefined;
+    this.searchInput.addEventListener('input', () => {
+      clearTimeout(typing);
+      typing = window.setTimeout(() => this.state.update({ search: this.searchInput.value }), 120);
+    });
+    this.invertedBox.addEventListener('change', () => this.state.update({ inverted: this.invertedBox.checked, zoom: [] }, 'push'));
+    this.scroller.addEventListener('scroll', () => this.scheduleDraw(), { passive: true });
+    window.addEventListener('keydown', (event) => {
+      if (event.target instanceof HTMLInputElement || this.state.current.view !== 'flame') return;
+      if (event.key === 'Escape' && this.zoom !== 0) this.zoomTo(0);
+      if (event.key === '/') {
+        event.preventDefault();
+        this.searchInput.focus();
+      }
+    });
+  }
+
+  private syncControls(state: ViewState): void {
+    if (document.activeElement !== this.searchInput) this.searchInput.value = state.search;
+    this.invertedBox.checked = state.inverted;
+  }
+
+  private bindPointer(): void {
+    this.canvas.addEventListener('mousemove', (event) => this.hover(event));
+    this.canvas.addEventListener('mouseleave', () => this.hover(undefined));
+    this.canvas.addEventListener('click', (event) => {
+      const frame = this.frameUnder(event);
+      if (frame < 0 || !this.layout || isMerged(this.layout, frame)) return;
+      const node = this.layout.node[frame];
+      this.zoomTo(node === this.zoom ? (this.tree?.parent[node] ?? 0) : node);
+    });
+  }
+
+  private frameUnder(event: MouseEvent): number {
+    if (!this.layout) return -1;
+    const row = Math.floor((event.offsetY + this.scroller.scrollTop) / ROW_HEIGHT);
+    return frameAt(this.layout, row, event.offsetX);
+  }
+
+  private hover(event: MouseEvent | undefined): void {
+    const frame = event ? this.frameUnder(event) : -1;
+    if (frame !== this.hovered) {
+      this.hovered = frame;
+      this.scheduleDraw();
+    }
+    if (frame < 0 || !event || !this.tree || !this.layout) {
+      this.tooltip.hidden = true;
+      this.canvas.style.cursor = '';
+      return;
+    }
+    this.canvas.style.cursor = isMerged(this.layout, frame) ? 'default' : 'pointer';
+    this.tooltip.replaceChildren(...tooltipContent(this.tree, this.layout, frame, this.zoom));
+    this.tooltip.hidden = false;
+    placeTooltip(this.tooltip, this.panel.getBoundingClientRect(), event.clientX, event.clientY);
+  }
+}
