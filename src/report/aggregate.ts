@@ -1,6 +1,7 @@
 import { ProfileData, sampleCount } from '../profile/profile-data';
 import { frameKeys, Granularity } from './granularity';
 import { GrowableFloat64, GrowableInt32 } from './growable';
+import { IdTable } from './id-table';
 import { RefinedStacks, RefineOptions } from './refine';
 
 /**
@@ -8,6 +9,8 @@ import { RefinedStacks, RefineOptions } from './refine';
  * edges; the call tree with each node's total and self values. Built in one pass over the samples.
  */
 export interface Aggregate {
+  /** False when built withoutTree: the tree is empty. */
+  complete: boolean;
   typeCount: number;
   /** node key -> name and file */
   names: string[];
@@ -52,13 +55,15 @@ export interface AggregateOptions {
   refine?: RefineOptions;
   /** Build the call tree bottom-up, from the leaves. */
   inverted?: boolean;
+  /** Leave the call tree out: totals, flat, cum and edges are what the summary, top and peek need. */
+  withoutTree?: boolean;
 }
 
 export function aggregate(data: ProfileData, options: AggregateOptions = {}): Aggregate {
   const { keyOfFrame, names, files } = frameKeys(data, options.granularity ?? 'functions');
   const T = data.sampleTypes.length;
   const stacks = new RefinedStacks(data, options.refine);
-  const builder = new Builder(names.length, T, options.inverted ?? false);
+  const builder = new Builder(names.length, T, options.inverted ?? false, !options.withoutTree);
   const frames = new Int32Array(stacks.maxDepth);
   const totals = new Float64Array(T);
   const { values } = data;
@@ -76,7 +81,7 @@ export function aggregate(data: ProfileData, options: AggregateOptions = {}): Ag
     }
     builder.endSample(keyOfFrame[frames[depth - 1]]);
   }
-  return { typeCount: T, names, files, totals, ...builder.result() };
+  return { complete: !options.withoutTree, typeCount: T, names, files, totals, ...builder.result() };
 }
 
 /** Accumulates one sample at a time, its frames root first. */
@@ -86,7 +91,7 @@ class Builder {
   // Stamps of the last sample that counted a key or an edge: counted once per sample, even when recursive.
   private readonly counted: Int32Array;
   private readonly edgeCounted = new GrowableInt32();
-  private readonly edgeIndex = new Map<number, number>();
+  private readonly edgeIndex: EdgeIndex;
   private readonly edgeFrom = new GrowableInt32();
   private readonly edgeTo = new GrowableInt32();
   private readonly edgeInline = new GrowableInt32();
@@ -97,7 +102,7 @@ class Builder {
   private readonly nodeEdge = new GrowableInt32();
   private readonly total = new GrowableFloat64();
   private readonly self = new GrowableFloat64();
-  private readonly children = new Map<number, number>();
+  private readonly children = new IdTable(1 << 16);
   private readonly path: number[] = [];
   private sample = -1;
   private base = 0;
@@ -109,7 +114,9 @@ class Builder {
     private readonly keyCount: number,
     private readonly T: number,
     private readonly inverted: boolean,
+    private readonly withTree: boolean,
   ) {
+    this.edgeIndex = new EdgeIndex(keyCount);
     this.flat = new Float64Array(keyCount * T);
     this.cum = new Float64Array(keyCount * T);
     this.counted = new Int32Array(keyCount).fill(-1);
@@ -124,7 +131,7 @@ class Builder {
     this.values = values;
     this.previousKey = -1;
     this.path.length = 0;
-    this.add(this.total, 0);
+    if (this.withTree) this.add(this.total, 0);
   }
 
   frame(k: number, inlined: boolean): void {
@@ -132,9 +139,9 @@ class Builder {
       this.counted[k] = this.sample;
       this.addFixed(this.cum, k);
     }
-    if (this.inverted) {
+    if (this.inverted || !this.withTree) {
       if (this.previousKey >= 0 && this.previousKey !== k) this.countEdge(this.edge(this.previousKey, k), inlined);
-      this.path.push(k);
+      if (this.withTree) this.path.push(k);
     } else {
       // Top-down, a tree node stands for one caller -> callee pair: look its edge up once, when it is made.
       const e = this.nodeEdge.get(this.descend(k));
@@ -145,6 +152,7 @@ class Builder {
 
   endSample(leafKey: number): void {
     this.addFixed(this.flat, leafKey);
+    if (!this.withTree) return;
     if (this.inverted) {
       for (let i = this.path.length - 1; i >= 0; i--) this.descend(this.path[i]);
     }
@@ -155,7 +163,7 @@ class Builder {
   private descend(k: number): number {
     const id = this.current * this.keyCount + k;
     let node = this.children.get(id);
-    if (node === undefined) {
+    if (node < 0) {
       const parentKey = this.key.get(this.current);
       node = this.parent.push(this.current);
       this.key.push(k);
@@ -168,14 +176,13 @@ class Builder {
   }
 
   private edge(from: number, to: number): number {
-    const id = from * this.keyCount + to;
-    let e = this.edgeIndex.get(id);
-    if (e === undefined) {
+    let e = this.edgeIndex.get(from, to);
+    if (e < 0) {
       e = this.edgeFrom.push(from);
       this.edgeTo.push(to);
       this.edgeInline.push(1);
       this.edgeCounted.push(-1);
-      this.edgeIndex.set(id, e);
+      this.edgeIndex.set(from, to, e);
     }
     return e;
   }
@@ -199,7 +206,7 @@ class Builder {
   }
 
   result(): Pick<Aggregate, 'flat' | 'cum' | 'edges' | 'tree'> {
-    const nodes = this.parent.length;
+    const nodes = this.withTree ? this.parent.length : 0;
     const edges = this.edgeFrom.length;
     return {
       flat: this.flat,
@@ -212,12 +219,35 @@ class Builder {
       },
       tree: {
         inverted: this.inverted,
-        parent: this.parent.toArray(),
-        key: this.key.toArray(),
+        parent: this.withTree ? this.parent.toArray() : new Int32Array(0),
+        key: this.withTree ? this.key.toArray() : new Int32Array(0),
         total: this.total.toArray(nodes * this.T),
         self: this.self.toArray(nodes * this.T),
       },
     };
+  }
+}
+
+/** (from, to) -> edge: a dense matrix while functions are few enough (the usual case), else a hash table. */
+class EdgeIndex {
+  private static readonly DENSE_LIMIT = 1 << 22;
+  private readonly dense?: Int32Array;
+  private readonly sparse?: IdTable;
+
+  constructor(private readonly keyCount: number) {
+    if (keyCount * keyCount <= EdgeIndex.DENSE_LIMIT) this.dense = new Int32Array(keyCount * keyCount).fill(-1);
+    else this.sparse = new IdTable();
+  }
+
+  get(from: number, to: number): number {
+    const id = from * this.keyCount + to;
+    return this.dense ? this.dense[id] : (this.sparse as IdTable).get(id);
+  }
+
+  set(from: number, to: number, edge: number): void {
+    const id = from * this.keyCount + to;
+    if (this.dense) this.dense[id] = edge;
+    else this.sparse?.set(id, edge);
   }
 }
 

@@ -31,10 +31,12 @@ export class ProfileViews {
     return this.profile.reports ?? INLINE_RUNNER;
   }
 
-  aggregate(request: AggregateRequest): Promise<Aggregate> {
+  /** The aggregate for a request; `tree` when the view needs the call tree (the decode's model has none). */
+  aggregate(request: AggregateRequest, tree = false): Promise<Aggregate> {
     const { data, model } = this.profile.analysis;
     const refined = REFINE_KEYS.some((k) => request.refine[k]);
-    if (!refined && !request.inverted && request.granularity === 'functions') return Promise.resolve(model);
+    const plain = !refined && !request.inverted && request.granularity === 'functions';
+    if (plain && (model.complete || !tree)) return Promise.resolve(model);
     return this.cached(cacheKey({ view: 'aggregate', ...request }), () => this.runner.report(data, { kind: 'aggregate', options: request }));
   }
 

@@ -81,7 +81,7 @@ async function top(profile: ViewerProfile, view: ViewQuery) {
 }
 
 async function flame(profile: ViewerProfile, view: ViewQuery, inverted: boolean) {
-  const model = await viewsOf(profile).aggregate({ granularity: view.granularity, refine: view.refine, inverted });
+  const model = await viewsOf(profile).aggregate({ granularity: view.granularity, refine: view.refine, inverted }, true);
   return flameGraph(profile.analysis.data, model, view.sampleIndex);
 }
 

@@ -1,13 +1,6 @@
 import type { Profile } from 'pprof-format';
-import { ProfileError } from '../errors';
-
-export interface StructureLimits {
-  maxSamples: number;
-  maxLocations: number;
-  maxFunctions: number;
-}
-
-export const DEFAULT_LIMITS: StructureLimits = { maxSamples: 20_000_000, maxLocations: 5_000_000, maxFunctions: 2_000_000 };
+import { ProfileError } from '../../src/errors';
+import { DEFAULT_LIMITS, StructureLimits } from '../../src/profile/limits';
 
 /**
  * pprof-format decodes many broken inputs without complaint, so check the structure right after decoding, as

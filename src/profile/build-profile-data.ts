@@ -1,0 +1,108 @@
+import { ProfileData, sharedInt32, sharedUint8, ValueType } from './profile-data';
+import { RawProfile } from './read-profile';
+import { IdIndex } from './validate-tables';
+
+/** Strings re-interned so the result carries only the ones frames, mappings and labels use. */
+class Interner {
+  readonly strings = [''];
+  private readonly index = new Map<string, number>([['', 0]]);
+  intern(s: string): number {
+    let i = this.index.get(s);
+    if (i === undefined) {
+      i = this.strings.length;
+      this.strings.push(s);
+      this.index.set(s, i);
+    }
+    return i;
+  }
+}
+
+/** Validated raw tables -> ProfileData: frames per location (leaf first), stacks as location indices, in place. */
+export function buildProfileData(raw: RawProfile, index: { locationIndex: IdIndex; functionIndex: IdIndex; mappingIndex: IdIndex }): ProfileData {
+  const text = (i: number) => raw.strings[i] ?? '';
+  const interner = new Interner();
+  const frames = buildFrames(raw, index, interner);
+
+  // Stack entries become location indices in the same shared array.
+  const stack = raw.stackIds;
+  for (let k = 0; k < stack.length; k++) stack[k] = index.locationIndex.get(stack[k]);
+
+  const sampleLabels = sharedInt32(raw.sampleStart.length - 1);
+  const labelIds = raw.labelSets.map((set) =>
+    interner.intern(
+      set
+        .split('\n')
+        .map((pair) => pair.split('\u0000').map(Number))
+        .map(([key, value]) => `${text(key)}:${text(value)}`)
+        .sort()
+        // pprof's graph (joinLabels) sorts "key:value" and joins with a literal backslash-n.
+        .join('\\n'),
+    ),
+  );
+  raw.sampleLabelSet.forEach((set, i) => (sampleLabels[i] = set >= 0 ? labelIds[set] : 0));
+
+  const sampleTypes: ValueType[] = raw.sampleTypes.map((t) => ({ type: text(t.type), unit: text(t.unit) }));
+  const defaultName = text(raw.defaultSampleType);
+  const defaultIndex = defaultName ? sampleTypes.findIndex((t) => t.type === defaultName) : -1;
+  return {
+    sampleTypes,
+    // pprof's choice: the declared default, else the last sample type.
+    defaultSampleIndex: defaultIndex >= 0 ? defaultIndex : sampleTypes.length - 1,
+    periodType: raw.periodType ? { type: text(raw.periodType.type), unit: text(raw.periodType.unit) } : undefined,
+    period: raw.period,
+    timeNanos: raw.timeNanos,
+    durationNanos: raw.durationNanos,
+    mainBinary: raw.mappings.id.length > 0 ? { file: text(raw.mappings.filename[0]), buildId: text(raw.mappings.buildId[0]) } : undefined,
+    comments: raw.comments.map(text),
+    strings: interner.strings,
+    ...frames,
+    sampleStart: raw.sampleStart,
+    sampleLocations: stack,
+    values: raw.values,
+    sampleLabels,
+    sampleBytes: raw.sampleBytes,
+  };
+}
+
+function buildFrames(raw: RawProfile, index: { functionIndex: IdIndex; mappingIndex: IdIndex }, interner: Interner) {
+  const { locations, functions, mappings } = raw;
+  const text = (i: number) => raw.strings[i] ?? '';
+  const functionName: number[] = [];
+  const functionFile: number[] = [];
+  functions.name.forEach((name, i) => {
+    functionName.push(interner.intern(text(name)));
+    functionFile.push(interner.intern(text(functions.filename[i])));
+  });
+  const mappingFile = mappings.filename.map((f) => interner.intern(text(f)));
+  const count = locations.id.length;
+  const lineEnd = (i: number) => (i + 1 < count ? locations.lineStart[i + 1] : locations.lineFunction.length);
+  let frameCount = 0;
+  for (let i = 0; i < count; i++) frameCount += Math.max(1, lineEnd(i) - locations.lineStart[i]);
+
+  const frameName = sharedInt32(frameCount);
+  const frameFile = sharedInt32(frameCount);
+  const frameLine = sharedInt32(frameCount);
+  const frameInlined = sharedUint8(frameCount);
+  const locationFrameStart = sharedInt32(count + 1);
+  const locationMapping = sharedInt32(count);
+  let frame = 0;
+  for (let i = 0; i < count; i++) {
+    locationFrameStart[i] = frame;
+    const mapping = locations.mappingId[i] === 0 ? -1 : index.mappingIndex.get(locations.mappingId[i]);
+    locationMapping[i] = mapping >= 0 ? mappingFile[mapping] : 0;
+    const start = locations.lineStart[i];
+    const end = lineEnd(i);
+    // An unsymbolized location is one frame with no function, as pprof's graph makes it (name, file, line 0).
+    if (end === start) frame++;
+    for (let j = start; j < end; j++) {
+      const fn = locations.lineFunction[j] === 0 ? -1 : index.functionIndex.get(locations.lineFunction[j]);
+      frameName[frame] = fn >= 0 ? functionName[fn] : 0;
+      frameFile[frame] = fn >= 0 ? functionFile[fn] : 0;
+      frameLine[frame] = fn >= 0 ? locations.lineNumber[j] : 0;
+      frameInlined[frame] = j < end - 1 ? 1 : 0;
+      frame++;
+    }
+  }
+  locationFrameStart[count] = frame;
+  return { frameName, frameFile, frameLine, frameInlined, locationFrameStart, locationMapping };
+}

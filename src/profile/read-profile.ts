@@ -1,0 +1,351 @@
+import { ProfileError } from '../errors';
+import { sharedFloat64, sharedInt32 } from './profile-data';
+import { LENGTH_DELIMITED, VARINT, WireReader } from './wire-reader';
+
+/**
+ * profile.proto read into flat tables, every reference still an id or a string index (validate-tables.ts checks
+ * them). Two passes: the first only counts samples and stack entries, so the second writes straight into arrays
+ * of the exact size.
+ */
+export interface RawProfile {
+  strings: string[];
+  sampleTypes: Array<{ type: number; unit: number }>;
+  periodType?: { type: number; unit: number };
+  period: number;
+  timeNanos: number;
+  durationNanos: number;
+  dropFrames: number;
+  keepFrames: number;
+  comments: number[];
+  defaultSampleType: number;
+  mappings: { id: number[]; filename: number[]; buildId: number[] };
+  functions: { id: number[]; name: number[]; systemName: number[]; filename: number[] };
+  locations: { id: number[]; mappingId: number[]; lineStart: number[]; lineFunction: number[]; lineNumber: number[] };
+  /** Sample i: location ids stackIds[sampleStart[i]..sampleStart[i+1]), values[i*valueCount..]. */
+  sampleStart: Int32Array;
+  stackIds: Int32Array;
+  values: Float64Array;
+  valueCount: number;
+  /** Per sample, the index in labelSets of its string labels ("k:v" sorted, joined by "\n"), -1 when none. */
+  sampleLabelSet: Int32Array;
+  labelSets: string[];
+  /** Per sample, the numeric label "bytes" when present, else NaN (filled by resolveBytesLabels). */
+  sampleBytes: Float64Array;
+  /** Numeric labels, resolved into sampleBytes once the string table is known. */
+  numericLabels: { sample: number[]; key: number[]; num: number[] };
+  /** The smallest and largest string index a label uses, for range checks. */
+  labelStringRange: { min: number; max: number };
+}
+
+/** Top-level fields that are messages or strings, and those that are integers: a wrong wire type is refused. */
+const MESSAGE_FIELDS = new Set([1, 2, 3, 4, 5, 6, 11]);
+const INTEGER_FIELDS = new Set([7, 8, 9, 10, 12, 14]);
+
+// profile.proto field numbers.
+const P = { sampleType: 1, sample: 2, mapping: 3, location: 4, function: 5, stringTable: 6, dropFrames: 7, keepFrames: 8, timeNanos: 9, durationNanos: 10, periodType: 11, period: 12, comment: 13, defaultSampleType: 14 };
+
+export function readProfile(buf: Uint8Array, maxSamples: number): RawProfile {
+  const counts = countSamples(buf);
+  if (counts.samples > maxSamples) throw new ProfileError(`invalid profile: ${counts.samples} samples, more than the limit of ${maxSamples}`);
+  const valueCount = counts.valuesPerSample;
+  const raw: RawProfile = {
+    strings: [],
+    sampleTypes: [],
+    period: 0,
+    timeNanos: 0,
+    durationNanos: 0,
+    dropFrames: 0,
+    keepFrames: 0,
+    comments: [],
+    defaultSampleType: 0,
+    mappings: { id: [], filename: [], buildId: [] },
+    functions: { id: [], name: [], systemName: [], filename: [] },
+    locations: { id: [], mappingId: [], lineStart: [], lineFunction: [], lineNumber: [] },
+    sampleStart: sharedInt32(counts.samples + 1),
+    stackIds: sharedInt32(counts.stackEntries),
+    values: sharedFloat64(counts.samples * valueCount),
+    valueCount,
+    sampleLabelSet: new Int32Array(counts.samples).fill(-1),
+    labelSets: [],
+    sampleBytes: sharedFloat64(counts.samples).fill(NaN),
+    labelStringRange: { min: 0, max: 0 },
+    numericLabels: { sample: [], key: [], num: [] },
+  };
+  const state = { sample: 0, stack: 0, labelSetIndex: new Map<string, number>() };
+  const decoder = new TextDecoder('utf-8');
+  const r = new WireReader(buf);
+  while (!r.done) {
+    const key = r.key();
+    const field = key >>> 3;
+    const wire = key & 7;
+    if ((MESSAGE_FIELDS.has(field) && wire !== LENGTH_DELIMITED) || (INTEGER_FIELDS.has(field) && wire !== VARINT)) {
+      throw r.broken(`field ${field} has wire type ${wire}, which profile.proto does not give it`);
+    }
+    if (wire === LENGTH_DELIMITED) {
+      const end = r.lengthEnd();
+      const sub = new WireReader(buf, r.pos, end);
+      switch (field) {
+        case P.sampleType:
+          raw.sampleTypes.push(readValueType(sub));
+          break;
+        case P.sample:
+          readSample(sub, raw, state);
+          break;
+        case P.mapping:
+          readMapping(sub, raw);
+          break;
+        case P.location:
+          readLocation(sub, raw);
+          break;
+        case P.function:
+          readFunction(sub, raw);
+          break;
+        case P.stringTable:
+          raw.strings.push(decoder.decode(buf.subarray(r.pos, end)));
+          break;
+        case P.periodType:
+          raw.periodType = readValueType(sub);
+          break;
+        case P.comment:
+          while (!sub.done) raw.comments.push(sub.varint());
+          break;
+      }
+      r.pos = end;
+    } else if (wire === VARINT) {
+      const value = r.varint();
+      if (field === P.dropFrames) raw.dropFrames = value;
+      else if (field === P.keepFrames) raw.keepFrames = value;
+      else if (field === P.timeNanos) raw.timeNanos = value;
+      else if (field === P.durationNanos) raw.durationNanos = value;
+      else if (field === P.period) raw.period = value;
+      else if (field === P.comment) raw.comments.push(value);
+      else if (field === P.defaultSampleType) raw.defaultSampleType = value;
+    } else {
+      r.skip(wire);
+    }
+  }
+  raw.sampleStart[counts.samples] = state.stack;
+  resolveBytesLabels(raw);
+  return raw;
+}
+
+/** A sample's first numeric label keyed "bytes" is its object size (pprof's -tagfocus and heap views use it). */
+function resolveBytesLabels(raw: RawProfile): void {
+  const bytesKey = raw.strings.indexOf('bytes');
+  const { sample, key, num } = raw.numericLabels;
+  for (let i = 0; i < sample.length; i++) {
+    if (key[i] === bytesKey && Number.isNaN(raw.sampleBytes[sample[i]])) raw.sampleBytes[sample[i]] = num[i];
+  }
+  raw.numericLabels = { sample: [], key: [], num: [] };
+}
+
+/** First pass: how many samples, stack entries and values per sample, so arrays can be sized exactly. */
+function countSamples(buf: Uint8Array): { samples: number; stackEntries: number; valuesPerSample: number } {
+  let samples = 0;
+  let stackEntries = 0;
+  let valuesPerSample = -1;
+  let sampleTypes = 0;
+  const r = new WireReader(buf);
+  while (!r.done) {
+    const key = r.key();
+    if ((key & 7) !== LENGTH_DELIMITED) {
+      r.skip(key & 7);
+      continue;
+    }
+    const end = r.lengthEnd();
+    if (key >>> 3 === P.sampleType) sampleTypes++;
+    if (key >>> 3 === P.sample) {
+      samples++;
+      const sub = new WireReader(buf, r.pos, end);
+      let values = 0;
+      while (!sub.done) {
+        const k = sub.key();
+        if (k === ((1 << 3) | LENGTH_DELIMITED)) {
+          const e = sub.lengthEnd();
+          stackEntries += sub.countVarints(e);
+          sub.pos = e;
+        } else if (k === ((1 << 3) | VARINT)) {
+          sub.varint();
+          stackEntries++;
+        } else if (k === ((2 << 3) | LENGTH_DELIMITED)) {
+          const e = sub.lengthEnd();
+          values += sub.countVarints(e);
+          sub.pos = e;
+        } else if (k === ((2 << 3) | VARINT)) {
+          sub.varint();
+          values++;
+        } else sub.skip(k & 7);
+      }
+      if (valuesPerSample === -1) valuesPerSample = values;
+      // Every sample must carry one value per sample type; checked again against sample_type below.
+      if (values !== valuesPerSample) throw new ProfileError(`invalid profile: sample[${samples - 1}] has ${values} values, but there are ${valuesPerSample === -1 ? sampleTypes : valuesPerSample} sample types`);
+    }
+    r.pos = end;
+  }
+  return { samples, stackEntries, valuesPerSample: valuesPerSample === -1 ? sampleTypes : valuesPerSample };
+}
+
+function readValueType(r: WireReader): { type: number; unit: number } {
+  const t = { type: 0, unit: 0 };
+  while (!r.done) {
+    const key = integerFields(r, 2);
+    if (key === ((1 << 3) | VARINT)) t.type = r.varint();
+    else if (key === ((2 << 3) | VARINT)) t.unit = r.varint();
+    else r.skip(key & 7);
+  }
+  return t;
+}
+
+function readSample(r: WireReader, raw: RawProfile, state: { sample: number; stack: number; labelSetIndex: Map<string, number> }): void {
+  const i = state.sample++;
+  raw.sampleStart[i] = state.stack;
+  let value = i * raw.valueCount;
+  let labels: string[] | undefined;
+  while (!r.done) {
+    const key = r.key();
+    const field = key >>> 3;
+    const wire = key & 7;
+    if ((field === 1 || field === 2) && wire !== VARINT && wire !== LENGTH_DELIMITED) throw wrongWire(r, field, wire);
+    if (field === 3 && wire !== LENGTH_DELIMITED) throw wrongWire(r, field, wire);
+    if (field === 1 && wire === LENGTH_DELIMITED) {
+      state.stack = r.packedInt32(r.lengthEnd(), raw.stackIds, state.stack);
+    } else if (field === 1 && wire === VARINT) {
+      raw.stackIds[state.stack++] = locationId(r);
+    } else if (field === 2 && wire === LENGTH_DELIMITED) {
+      const end = r.lengthEnd();
+      while (r.pos < end) raw.values[value++] = r.varint();
+      if (value > (i + 1) * raw.valueCount) throw new ProfileError(`invalid profile: sample[${i}] has more values than sample types`);
+    } else if (field === 2 && wire === VARINT) {
+      raw.values[value++] = r.varint();
+    } else if (field === 3 && wire === LENGTH_DELIMITED) {
+      const end = r.lengthEnd();
+      const label = readLabel(new WireReader(r.buf, r.pos, end));
+      r.pos = end;
+      const range = raw.labelStringRange;
+      range.min = Math.min(range.min, label.key, label.str, label.numUnit);
+      range.max = Math.max(range.max, label.key, label.str, label.numUnit);
+      // pprof's decoding: a label with a string is a string label; otherwise, with a number or unit, a numeric one.
+      if (label.str !== 0) (labels ??= []).push(`${label.key}\u0000${label.str}`);
+      else if (label.num !== 0 || label.numUnit !== 0) {
+        // Which key is "bytes" is known only once the string table (written last by Go) has been read.
+        raw.numericLabels.sample.push(i);
+        raw.numericLabels.key.push(label.key);
+        raw.numericLabels.num.push(label.num);
+      }
+    } else {
+      r.skip(wire);
+    }
+  }
+  if (labels) {
+    const joined = labels.join('\n');
+    let set = state.labelSetIndex.get(joined);
+    if (set === undefined) {
+      set = raw.labelSets.length;
+      raw.labelSets.push(joined);
+      state.labelSetIndex.set(joined, set);
+    }
+    raw.sampleLabelSet[i] = set;
+  }
+}
+
+/** Reads a key of a message whose fields 1..count are all integers, refusing another wire type for them. */
+function integerFields(r: WireReader, count: number): number {
+  const key = r.key();
+  const field = key >>> 3;
+  if (field >= 1 && field <= count && (key & 7) !== VARINT) throw wrongWire(r, field, key & 7);
+  return key;
+}
+
+function wrongWire(r: WireReader, field: number, wire: number) {
+  return r.broken(`field ${field} has wire type ${wire}, which profile.proto does not give it`);
+}
+
+function locationId(r: WireReader): number {
+  const id = r.varint();
+  if (id > 0x7fffffff || id < 0) throw new ProfileError(`parsing profile: location id ${id} is beyond what this decoder supports (2^31-1)`);
+  return id;
+}
+
+function readLabel(r: WireReader): { key: number; str: number; num: number; numUnit: number } {
+  const label = { key: 0, str: 0, num: 0, numUnit: 0 };
+  while (!r.done) {
+    const key = integerFields(r, 4);
+    const field = key >>> 3;
+    if ((key & 7) !== VARINT) r.skip(key & 7);
+    else if (field === 1) label.key = r.varint();
+    else if (field === 2) label.str = r.varint();
+    else if (field === 3) label.num = r.varint();
+    else if (field === 4) label.numUnit = r.varint();
+    else r.varint();
+  }
+  return label;
+}
+
+function readMapping(r: WireReader, raw: RawProfile): void {
+  let id = 0;
+  let filename = 0;
+  let buildId = 0;
+  while (!r.done) {
+    const key = integerFields(r, 10);
+    const field = key >>> 3;
+    if ((key & 7) !== VARINT) r.skip(key & 7);
+    else if (field === 1) id = r.varint();
+    else if (field === 5) filename = r.varint();
+    else if (field === 6) buildId = r.varint();
+    else r.varint();
+  }
+  raw.mappings.id.push(id);
+  raw.mappings.filename.push(filename);
+  raw.mappings.buildId.push(buildId);
+}
+
+function readFunction(r: WireReader, raw: RawProfile): void {
+  const f = { id: 0, name: 0, systemName: 0, filename: 0 };
+  while (!r.done) {
+    const key = integerFields(r, 5);
+    const field = key >>> 3;
+    if ((key & 7) !== VARINT) r.skip(key & 7);
+    else if (field === 1) f.id = r.varint();
+    else if (field === 2) f.name = r.varint();
+    else if (field === 3) f.systemName = r.varint();
+    else if (field === 4) f.filename = r.varint();
+    else r.varint();
+  }
+  raw.functions.id.push(f.id);
+  raw.functions.name.push(f.name);
+  raw.functions.systemName.push(f.systemName);
+  raw.functions.filename.push(f.filename);
+}
+
+function readLocation(r: WireReader, raw: RawProfile): void {
+  const l = raw.locations;
+  let id = 0;
+  let mappingId = 0;
+  l.lineStart.push(l.lineFunction.length);
+  while (!r.done) {
+    const key = r.key();
+    const field = key >>> 3;
+    const wire = key & 7;
+    if ((field === 4) !== (wire === LENGTH_DELIMITED) && field >= 1 && field <= 5) throw wrongWire(r, field, wire);
+    if (field === 4 && wire === LENGTH_DELIMITED) {
+      const end = r.lengthEnd();
+      const line = new WireReader(r.buf, r.pos, end);
+      let fn = 0;
+      let number = 0;
+      while (!line.done) {
+        const k = integerFields(line, 3);
+        if (k === ((1 << 3) | VARINT)) fn = line.varint();
+        else if (k === ((2 << 3) | VARINT)) number = line.varint();
+        else line.skip(k & 7);
+      }
+      l.lineFunction.push(fn);
+      l.lineNumber.push(number);
+      r.pos = end;
+    } else if (wire !== VARINT) r.skip(wire);
+    else if (field === 1) id = r.varint();
+    else if (field === 2) mappingId = r.varint();
+    else r.varint();
+  }
+  l.id.push(id);
+  l.mappingId.push(mappingId);
+}
