@@ -143,7 +143,7 @@ describe('your own kustomization over an overlay', () => {
   let dir: string;
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  // The way docs/README-ship.md tells an operator to set the image and limit Secrets to some namespaces.
+  // The way README.md (Deploying) tells an operator to set the image and limit Secrets to some namespaces.
   function renderOwn(overlay: string, extra: string): KubeObject[] {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'go-profiler-kustomization-'));
     const relative = (p: string) => path.relative(dir, path.join(DEPLOY, p));
