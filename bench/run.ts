@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BenchProfile, makeProfiles } from './make-profiles';
+import { BrowserFigures, measureBrowser } from './measure-browser';
 import { DecodeFigures, measureDecode } from './measure-decode';
 import { measurePostLatency, measurePprofHttp, measureTimeToViewer } from './measure-latency';
 import { measureViewerMemory } from './measure-memory';
@@ -20,11 +21,12 @@ interface ProfileResults {
   timeToViewer: Spread;
   pprofHttp: Spread;
   memory: { ratio: Spread; perViewerMb: Spread };
+  browser: BrowserFigures;
 }
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const only = process.env.BENCH_ONLY?.split(',');
+  const only = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',') : undefined;
   const profiles = (await makeProfiles()).filter((p) => !only || only.includes(p.name));
   log(`profiles: ${profiles.map((p) => `${p.name} ${mb(p.gzippedBytes)} gz, ${mb(p.rawBytes)} raw, ${p.samples} samples`).join('; ')}`);
   const source = await serveProfiles(Object.fromEntries(profiles.map((p) => [p.name, p.file])));
@@ -46,7 +48,9 @@ async function main(): Promise<void> {
       log(`${profile.name}: POST -> viewer page ${fmt(timeToViewer, 'ms')} vs pprof -http ${fmt(pprofHttp, 'ms')}`);
       const memory = await measureViewerMemory(profile.file, profile.name === 'large' ? 2 : 5, profile.name === 'large' ? 1 : 3);
       log(`${profile.name}: memory per viewer ${fmt(memory.ratio, 'x raw', 2)}`);
-      results.push({ profile, decode, timeToViewer, pprofHttp, memory });
+      const browser = await measureBrowser(service.url, `${source.url}/${profile.name}`, 3);
+      log(`${profile.name}: Chromium first paint ${fmt(browser.firstPaintMs, 'ms')}, zoom ${fmt(browser.zoomMs, 'ms', 1)}, search ${fmt(browser.searchMs, 'ms', 1)}`);
+      results.push({ profile, decode, timeToViewer, pprofHttp, memory, browser });
     }
   } finally {
     await service.stop();
@@ -106,6 +110,16 @@ function render(results: ProfileResults[], latency: Awaited<ReturnType<typeof me
     '| profile | per viewer | multiple of the raw profile (target: at most 3x) |',
     '| --- | --- | --- |',
     ...results.map((r) => `| ${r.profile.name} | ${fmt(r.memory.perViewerMb, 'MB', 1)} | ${fmt(r.memory.ratio, 'x', 2)} |`),
+    '',
+    '## The viewer in Chromium (Debian chromium, headless, 1280x720)',
+    '',
+    'From the page\'s own performance marks: navigation to the first painted flame graph; a zoom (click on a frame) and a',
+    'regex search, from input to the new layout (targets: first paint within 1 s for the large profile and 200 ms for a',
+    'small one; zoom and search within 100 ms).',
+    '',
+    '| profile | first paint | zoom | search |',
+    '| --- | --- | --- | --- |',
+    ...results.map((r) => `| ${r.profile.name} | ${fmt(r.browser.firstPaintMs, 'ms')} | ${fmt(r.browser.zoomMs, 'ms', 1)} | ${fmt(r.browser.searchMs, 'ms', 1)} |`),
     '',
   );
   return lines.join('\n');

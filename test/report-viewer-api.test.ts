@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import Ajv from 'ajv';
 import yaml from 'js-yaml';
@@ -36,15 +37,17 @@ afterAll(async () => {
 });
 
 function profileOf(bytes: Buffer, type: ViewerProfile['type'], extra: Partial<ViewerProfile> = {}): ViewerProfile {
+  // The viewer serves downloads from the stored file, as the processor leaves it under DATA_ROOT.
+  const profilePath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'viewer-api-')), `default.test.${type}.prof`);
+  fs.writeFileSync(profilePath, bytes);
   return {
     type,
     analysis: analyze(bytes, { maxBytes: 1 << 30 }),
-    raw: bytes,
     downloadName: `default.test.${type}.prof`,
     source: 'http://127.0.0.1:1/debug/pprof/x',
     context: {},
     fetchedAt: new Date(),
-    profilePath: '/tmp/x',
+    profilePath,
     reports: pool,
     ...extra,
   };

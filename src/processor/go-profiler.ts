@@ -66,7 +66,6 @@ export async function runGoProfiler(body: unknown, deps: ProcessorDeps): Promise
         {
           type: request.type,
           analysis,
-          raw: fetched.bytes,
           downloadName: profilePath.split('/').pop() as string,
           source: `${fetched.url.origin}${fetched.url.pathname}`,
           context: request.context,

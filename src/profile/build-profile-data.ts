@@ -1,4 +1,4 @@
-import { ProfileData, sharedInt32, sharedUint8, ValueType } from './profile-data';
+import { ProfileData, sharedInt32, sharedUint16, sharedUint8, ValueType } from './profile-data';
 import { RawProfile } from './read-profile';
 import { IdIndex } from './validate-tables';
 
@@ -23,9 +23,7 @@ export function buildProfileData(raw: RawProfile, index: { locationIndex: IdInde
   const interner = new Interner();
   const frames = buildFrames(raw, index, interner);
 
-  // Stack entries become location indices in the same shared array.
-  const stack = raw.stackIds;
-  for (let k = 0; k < stack.length; k++) stack[k] = index.locationIndex.get(stack[k]);
+  const stack = stackOfIndices(raw, index.locationIndex);
 
   const sampleLabels = sharedInt32(raw.sampleStart.length - 1);
   const labelIds = raw.labelSets.map((set) =>
@@ -62,6 +60,21 @@ export function buildProfileData(raw: RawProfile, index: { locationIndex: IdInde
     sampleLabels,
     sampleBytes: raw.sampleBytes,
   };
+}
+
+/**
+ * Stack entries as location indices: 16 bits each when there are at most 65536 locations (the usual case, and the
+ * largest array of a big profile), else in place in the 32-bit array they were read into.
+ */
+function stackOfIndices(raw: RawProfile, locationIndex: IdIndex): Int32Array | Uint16Array {
+  const ids = raw.stackIds;
+  if (raw.locations.id.length <= 0x10000) {
+    const narrow = sharedUint16(ids.length);
+    for (let k = 0; k < ids.length; k++) narrow[k] = locationIndex.get(ids[k]);
+    return narrow;
+  }
+  for (let k = 0; k < ids.length; k++) ids[k] = locationIndex.get(ids[k]);
+  return ids;
 }
 
 function buildFrames(raw: RawProfile, index: { functionIndex: IdIndex; mappingIndex: IdIndex }, interner: Interner) {

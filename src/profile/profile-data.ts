@@ -38,7 +38,7 @@ export interface ProfileData {
 
   /** Sample i's stack is sampleLocations[sampleStart[i] .. sampleStart[i+1]), leaf first. */
   sampleStart: Int32Array;
-  sampleLocations: Int32Array;
+  sampleLocations: Int32Array | Uint16Array;
   /** sampleTypes.length values per sample. */
   values: Float64Array;
   /** Per sample, its string labels joined as pprof's graph joins them ("k:v" sorted), 0 when none. */
@@ -53,6 +53,10 @@ export function sampleCount(data: ProfileData): number {
 
 export function sharedInt32(length: number): Int32Array {
   return new Int32Array(new SharedArrayBuffer(length * Int32Array.BYTES_PER_ELEMENT));
+}
+
+export function sharedUint16(length: number): Uint16Array {
+  return new Uint16Array(new SharedArrayBuffer(length * Uint16Array.BYTES_PER_ELEMENT));
 }
 
 export function sharedFloat64(length: number): Float64Array {

@@ -1,3 +1,4 @@
+import fs from 'node:fs/promises';
 import { InputError, NotFoundError } from '../errors';
 import { flameGraph } from '../report/flamegraph';
 import { flameGraphSvg } from '../report/flamegraph-svg';
@@ -35,7 +36,7 @@ export const API_ROUTES: Record<string, Handler> = {
     if (!dump) return json({ available: false, total: 0, groups: [] });
     return json({ available: true, total: dump.total, groups: refineGoroutines(dump, view.refine) });
   },
-  download: async (profile) => attachment(profile.raw, 'application/octet-stream', profile.downloadName),
+  download: async (profile) => attachment(await readStored(profile), 'application/octet-stream', profile.downloadName),
   'download/flamegraph.svg': async (profile, query) => {
     const view = viewOf(profile, query);
     const inverted = isSet(query, 'inverted');
@@ -119,4 +120,13 @@ function json(value: unknown): ApiResponse {
 function attachment(body: string | Uint8Array, contentType: string, filename: string): ApiResponse {
   const safe = filename.replace(/[^\w.-]/g, '_');
   return { status: 200, contentType, body, headers: { 'content-disposition': `attachment; filename="${safe}"` } };
+}
+
+/** The original bytes, from the file kept under DATA_ROOT: a viewer holds no copy of them in memory. */
+async function readStored(profile: ViewerProfile): Promise<Uint8Array> {
+  try {
+    return await fs.readFile(profile.profilePath);
+  } catch {
+    throw new NotFoundError(`the original profile is no longer kept at ${profile.profilePath} (DATA_RETENTION_SECONDS)`);
+  }
 }

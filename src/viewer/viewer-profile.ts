@@ -7,8 +7,7 @@ import { ReportRunner } from '../report/jobs';
 export interface ViewerProfile {
   type: ProfileType;
   analysis: Analysis;
-  /** The bytes as fetched, for download. */
-  raw: Uint8Array;
+  /** Where the bytes as fetched are kept (under DATA_ROOT); the download reads them from there, not from memory. */
   downloadName: string;
   /** The source URL without query or credentials. */
   source: string;

@@ -1,0 +1,38 @@
+import { makeProfiles } from '../bench/make-profiles';
+import { KEYS } from '../src/parameters/schema';
+import { percentile } from '../bench/stats';
+import { serveProfiles } from '../bench/profile-server';
+import { request } from './support/http-json';
+import { startService } from './support/service';
+
+// While a one-million-sample heap profile (written by a real Go program, bench/generate-go-program.ts) is fetched
+// and decoded, the service's main thread stays free: /healthz answers within 50 ms at the 99th percentile.
+test('/healthz stays fast while a million-sample profile is decoded', async () => {
+  const [large] = await makeProfiles([{ name: 'large', samples: 1_000_000, depth: 12 }]);
+  const source = await serveProfiles({ large: large.file });
+  const svc = await startService({ LOG_LEVEL: 'silent' });
+  try {
+    const latencies: number[] = [];
+    let done = false;
+    const probe = (async () => {
+      while (!done) {
+        const started = performance.now();
+        expect((await request(`${svc.url}/healthz`)).status).toBe(200);
+        latencies.push(performance.now() - started);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
+    const answer = await request(`${svc.url}/processor/goProfiler`, { body: { [KEYS.source]: `${source.url}/large`, [KEYS.type]: 'heap' } });
+    done = true;
+    await probe;
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.json()['diagnoser.runtime.go_profiler.result.summary']).total).toBeGreaterThan(0);
+    expect(latencies.length).toBeGreaterThan(20);
+    const p99 = percentile(latencies, 99);
+    console.log(`healthz during a 1M-sample decode: ${latencies.length} probes, p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`);
+    expect(p99).toBeLessThan(50);
+  } finally {
+    await svc.stop();
+    await source.close();
+  }
+}, 300_000);
