@@ -1,4 +1,4 @@
-import { ProfileData, sharedInt32, sharedUint16, sharedUint8, ValueType } from './profile-data';
+import { ProfileData, sharedInt32, sharedUint8, ValueType } from './profile-data';
 import { RawProfile } from './read-profile';
 import { IdIndex } from './validate-tables';
 
@@ -62,19 +62,11 @@ export function buildProfileData(raw: RawProfile, index: { locationIndex: IdInde
   };
 }
 
-/**
- * Stack entries as location indices: 16 bits each when there are at most 65536 locations (the usual case, and the
- * largest array of a big profile), else in place in the 32-bit array they were read into.
- */
+/** Stack entries become location indices in place: an index is never larger than the id range the array holds. */
 function stackOfIndices(raw: RawProfile, locationIndex: IdIndex): Int32Array | Uint16Array {
-  const ids = raw.stackIds;
-  if (raw.locations.id.length <= 0x10000) {
-    const narrow = sharedUint16(ids.length);
-    for (let k = 0; k < ids.length; k++) narrow[k] = locationIndex.get(ids[k]);
-    return narrow;
-  }
-  for (let k = 0; k < ids.length; k++) ids[k] = locationIndex.get(ids[k]);
-  return ids;
+  const stack = raw.stackIds;
+  for (let k = 0; k < stack.length; k++) stack[k] = locationIndex.get(stack[k]);
+  return stack;
 }
 
 function buildFrames(raw: RawProfile, index: { functionIndex: IdIndex; mappingIndex: IdIndex }, interner: Interner) {

@@ -1,5 +1,5 @@
 import { ProfileError } from '../errors';
-import { sharedFloat64, sharedInt32 } from './profile-data';
+import { sharedFloat64, sharedInt32, sharedUint16 } from './profile-data';
 import { LENGTH_DELIMITED, VARINT, WireReader } from './wire-reader';
 
 /**
@@ -23,7 +23,7 @@ export interface RawProfile {
   locations: { id: number[]; mappingId: number[]; lineStart: number[]; lineFunction: number[]; lineNumber: number[] };
   /** Sample i: location ids stackIds[sampleStart[i]..sampleStart[i+1]), values[i*valueCount..]. */
   sampleStart: Int32Array;
-  stackIds: Int32Array;
+  stackIds: Int32Array | Uint16Array;
   values: Float64Array;
   valueCount: number;
   /** Per sample, the index in labelSets of its string labels ("k:v" sorted, joined by "\n"), -1 when none. */
@@ -31,8 +31,8 @@ export interface RawProfile {
   labelSets: string[];
   /** Per sample, the numeric label "bytes" when present, else NaN (filled by resolveBytesLabels). */
   sampleBytes: Float64Array;
-  /** Numeric labels, resolved into sampleBytes once the string table is known. */
-  numericLabels: { sample: number[]; key: number[]; num: number[] };
+  /** Each sample's first numeric label (key string index, -1 for none, and value), resolved into sampleBytes once the string table is known. */
+  numericLabels: { key: Int32Array; num: Float64Array };
   /** The smallest and largest string index a label uses, for range checks. */
   labelStringRange: { min: number; max: number };
 }
@@ -62,14 +62,15 @@ export function readProfile(buf: Uint8Array, maxSamples: number): RawProfile {
     functions: { id: [], name: [], systemName: [], filename: [] },
     locations: { id: [], mappingId: [], lineStart: [], lineFunction: [], lineNumber: [] },
     sampleStart: sharedInt32(counts.samples + 1),
-    stackIds: sharedInt32(counts.stackEntries),
+    // 16 bits per stack entry when every location id fits (Go numbers them 1..n): the largest array of a big profile.
+    stackIds: counts.maxLocationId <= 0xffff ? sharedUint16(counts.stackEntries) : sharedInt32(counts.stackEntries),
     values: sharedFloat64(counts.samples * valueCount),
     valueCount,
     sampleLabelSet: new Int32Array(counts.samples).fill(-1),
     labelSets: [],
     sampleBytes: sharedFloat64(counts.samples).fill(NaN),
     labelStringRange: { min: 0, max: 0 },
-    numericLabels: { sample: [], key: [], num: [] },
+    numericLabels: { key: new Int32Array(counts.samples).fill(-1), num: new Float64Array(counts.samples) },
   };
   const state = { sample: 0, stack: 0, labelSetIndex: new Map<string, number>() };
   const decoder = new TextDecoder('utf-8');
@@ -129,18 +130,17 @@ export function readProfile(buf: Uint8Array, maxSamples: number): RawProfile {
   return raw;
 }
 
-/** A sample's first numeric label keyed "bytes" is its object size (pprof's -tagfocus and heap views use it). */
+/** A sample's first numeric label, when keyed "bytes", is its object size (pprof's tag views use it). */
 function resolveBytesLabels(raw: RawProfile): void {
   const bytesKey = raw.strings.indexOf('bytes');
-  const { sample, key, num } = raw.numericLabels;
-  for (let i = 0; i < sample.length; i++) {
-    if (key[i] === bytesKey && Number.isNaN(raw.sampleBytes[sample[i]])) raw.sampleBytes[sample[i]] = num[i];
-  }
-  raw.numericLabels = { sample: [], key: [], num: [] };
+  const { key, num } = raw.numericLabels;
+  for (let i = 0; i < key.length; i++) if (key[i] >= 0 && key[i] === bytesKey) raw.sampleBytes[i] = num[i];
+  raw.numericLabels = { key: new Int32Array(0), num: new Float64Array(0) };
 }
 
 /** First pass: how many samples, stack entries and values per sample, so arrays can be sized exactly. */
-function countSamples(buf: Uint8Array): { samples: number; stackEntries: number; valuesPerSample: number } {
+function countSamples(buf: Uint8Array): { samples: number; stackEntries: number; valuesPerSample: number; maxLocationId: number } {
+  let maxLocationId = 0;
   let samples = 0;
   let stackEntries = 0;
   let valuesPerSample = -1;
@@ -154,6 +154,7 @@ function countSamples(buf: Uint8Array): { samples: number; stackEntries: number;
     }
     const end = r.lengthEnd();
     if (key >>> 3 === P.sampleType) sampleTypes++;
+    if (key >>> 3 === P.location) maxLocationId = Math.max(maxLocationId, locationIdOf(new WireReader(buf, r.pos, end)));
     if (key >>> 3 === P.sample) {
       samples++;
       const sub = new WireReader(buf, r.pos, end);
@@ -182,7 +183,17 @@ function countSamples(buf: Uint8Array): { samples: number; stackEntries: number;
     }
     r.pos = end;
   }
-  return { samples, stackEntries, valuesPerSample: valuesPerSample === -1 ? sampleTypes : valuesPerSample };
+  return { samples, stackEntries, valuesPerSample: valuesPerSample === -1 ? sampleTypes : valuesPerSample, maxLocationId };
+}
+
+function locationIdOf(r: WireReader): number {
+  let id = 0;
+  while (!r.done) {
+    const key = r.key();
+    if (key === ((1 << 3) | VARINT)) id = r.varint();
+    else r.skip(key & 7);
+  }
+  return id;
 }
 
 function readValueType(r: WireReader): { type: number; unit: number } {
@@ -208,9 +219,9 @@ function readSample(r: WireReader, raw: RawProfile, state: { sample: number; sta
     if ((field === 1 || field === 2) && wire !== VARINT && wire !== LENGTH_DELIMITED) throw wrongWire(r, field, wire);
     if (field === 3 && wire !== LENGTH_DELIMITED) throw wrongWire(r, field, wire);
     if (field === 1 && wire === LENGTH_DELIMITED) {
-      state.stack = r.packedInt32(r.lengthEnd(), raw.stackIds, state.stack);
+      state.stack = r.packedInt32(r.lengthEnd(), raw.stackIds, state.stack, stackMax(raw));
     } else if (field === 1 && wire === VARINT) {
-      raw.stackIds[state.stack++] = locationId(r);
+      raw.stackIds[state.stack++] = locationId(r, stackMax(raw));
     } else if (field === 2 && wire === LENGTH_DELIMITED) {
       const end = r.lengthEnd();
       while (r.pos < end) raw.values[value++] = r.varint();
@@ -226,11 +237,10 @@ function readSample(r: WireReader, raw: RawProfile, state: { sample: number; sta
       range.max = Math.max(range.max, label.key, label.str, label.numUnit);
       // pprof's decoding: a label with a string is a string label; otherwise, with a number or unit, a numeric one.
       if (label.str !== 0) (labels ??= []).push(`${label.key}\u0000${label.str}`);
-      else if (label.num !== 0 || label.numUnit !== 0) {
+      else if ((label.num !== 0 || label.numUnit !== 0) && raw.numericLabels.key[i] < 0) {
         // Which key is "bytes" is known only once the string table (written last by Go) has been read.
-        raw.numericLabels.sample.push(i);
-        raw.numericLabels.key.push(label.key);
-        raw.numericLabels.num.push(label.num);
+        raw.numericLabels.key[i] = label.key;
+        raw.numericLabels.num[i] = label.num;
       }
     } else {
       r.skip(wire);
@@ -260,9 +270,13 @@ function wrongWire(r: WireReader, field: number, wire: number) {
   return r.broken(`field ${field} has wire type ${wire}, which profile.proto does not give it`);
 }
 
-function locationId(r: WireReader): number {
+function stackMax(raw: RawProfile): number {
+  return raw.stackIds instanceof Uint16Array ? 0xffff : 0x7fffffff;
+}
+
+function locationId(r: WireReader, max: number): number {
   const id = r.varint();
-  if (id > 0x7fffffff || id < 0) throw new ProfileError(`parsing profile: location id ${id} is beyond what this decoder supports (2^31-1)`);
+  if (id > max || id < 0) throw new ProfileError(`invalid profile: a sample refers to location ${id}, which does not exist`);
   return id;
 }
 

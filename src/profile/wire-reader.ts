@@ -52,7 +52,7 @@ export class WireReader {
    * Packed varints up to end into target from offset; returns the next offset. The hot loop of a large profile
    * (its stacks), so varints of up to four bytes are decoded inline.
    */
-  packedInt32(end: number, target: Int32Array | Float64Array, offset: number, max = 0x7fffffff): number {
+  packedInt32(end: number, target: Int32Array | Uint16Array | Float64Array, offset: number, max = 0x7fffffff): number {
     const buf = this.buf;
     let pos = this.pos;
     while (pos < end) {
