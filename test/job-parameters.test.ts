@@ -1,22 +1,14 @@
 import { podProfileUrl } from '../src/acquire/target-pod';
-import { InputError } from '../src/errors';
 import type { PodTarget } from '../src/parameters/collector';
 import { parseRequest } from '../src/parameters/parse';
 import { KEYS } from '../src/parameters/schema';
+import { parseProblems } from './support/parse-problems';
 
 // The collector keys: which target each collector takes, and a 400 naming the key for everything that does not fit.
 const limits = { defaultExpirationSeconds: 7200, maxExpirationSeconds: 86400, jobNamespace: 'kubediag' };
 const executorPod = { 'pod.namespace': 'apps', 'pod.name': 'gotarget', container: 'app', node: 'worker-1' };
 
-function problems(body: Record<string, unknown>): Array<{ key?: string; message: string }> {
-  try {
-    parseRequest(body, limits);
-  } catch (error) {
-    expect(error).toBeInstanceOf(InputError);
-    return (error as InputError).details;
-  }
-  throw new Error('expected an InputError');
-}
+const problems = (body: unknown) => parseProblems(body, limits);
 
 test('http is the default collector and needs a source, as before', () => {
   expect(parseRequest({ [KEYS.source]: 'http://h:1', [KEYS.type]: 'heap' }, limits).collector).toEqual({ kind: 'http' });

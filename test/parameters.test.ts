@@ -1,21 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { InputError } from '../src/errors';
 import { parseRequest } from '../src/parameters/parse';
 import { KEYS } from '../src/parameters/schema';
+import { parseProblems } from './support/parse-problems';
 
 const limits = { defaultExpirationSeconds: 7200, maxExpirationSeconds: 86400 };
 const base = { [KEYS.source]: 'http://127.0.0.1:8090', [KEYS.type]: 'Heap' };
 
-function problems(body: unknown): Array<{ key?: string; message: string }> {
-  try {
-    parseRequest(body, limits);
-  } catch (error) {
-    expect(error).toBeInstanceOf(InputError);
-    return (error as InputError).details;
-  }
-  throw new Error('expected an InputError');
-}
+const problems = (body: unknown) => parseProblems(body, limits);
 
 describe('parameters', () => {
   test('KubeDiag sample body from its go-profiler description (strings, https, Secret)', () => {

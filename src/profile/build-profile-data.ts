@@ -3,7 +3,7 @@ import { RawProfile } from './read-profile';
 import { IdIndex } from './validate-tables';
 
 /** Strings re-interned so the result carries only the ones frames, mappings and labels use. */
-class Interner {
+export class Interner {
   readonly strings = [''];
   private readonly index = new Map<string, number>([['', 0]]);
   intern(s: string): number {

@@ -1,5 +1,6 @@
 import { Profile } from 'pprof-format';
 import { ProfileError } from '../../src/errors';
+import { Interner } from '../../src/profile/build-profile-data';
 import { decompress } from '../../src/profile/decompress';
 import { ProfileData, sharedFloat64, sharedInt32, sharedUint8, ValueType } from '../../src/profile/profile-data';
 import { DEFAULT_LIMITS, StructureLimits } from '../../src/profile/limits';
@@ -26,20 +27,6 @@ export function referenceDecode(bytes: Uint8Array, options: DecodeOptions): Prof
   return toProfileData(profile);
 }
 
-/** Strings re-interned so the result carries only the ones frames, mappings and labels use. */
-class Interner {
-  readonly strings = [''];
-  private readonly index = new Map<string, number>([['', 0]]);
-  intern(s: string): number {
-    let i = this.index.get(s);
-    if (i === undefined) {
-      i = this.strings.length;
-      this.strings.push(s);
-      this.index.set(s, i);
-    }
-    return i;
-  }
-}
 
 type Text = (index: unknown) => string;
 
