@@ -33,76 +33,17 @@ export interface ProfileInfo {
   hasGoroutineDump?: boolean;
 }
 
-export interface TopRow {
-  name: string;
-  file: string;
-  flat: number;
-  cum: number;
-  flatText: string;
-  cumText: string;
-  flatPercent: string;
-  sumPercent: string;
-  cumPercent: string;
-  inline?: boolean;
-}
+// The shapes the server's report layer builds are imported, not restated, so the page cannot drift from them.
+export type { TopRow, TopTable } from '../../src/report/top';
+export type { FlameGraphData as FlameGraphJson } from '../../src/report/flamegraph';
+export type { PeekEdge, PeekData as Peek } from '../../src/report/peek';
+export type { CallGraphData as CallGraph } from '../../src/report/callgraph';
+export type { GoroutineGroup } from '../../src/report/goroutines';
+import type { GoroutineDump } from '../../src/report/goroutines';
 
-export interface TopTable {
-  sampleType: string;
-  unit: string;
-  total: number;
-  totalText: string;
-  rows: TopRow[];
-}
-
-/** The call tree as parallel arrays; node 0 is the root and parents precede children. */
-export interface FlameGraphJson {
-  sampleType: string;
-  unit: string;
-  total: number;
-  names: string[];
-  files: string[];
-  parent: number[];
-  name: number[];
-  value: number[];
-  self: number[];
-}
-
-export interface PeekEdge {
-  name: string;
-  value: number;
-  valueText: string;
-  percent: string;
-}
-
-export interface Peek {
-  function: string;
-  flat: number;
-  cum: number;
-  flatText: string;
-  cumText: string;
-  callers: PeekEdge[];
-  callees: PeekEdge[];
-}
-
-export interface CallGraph {
-  dot: string;
-  nodes: Array<{ id: string; name: string; flat: number; cum: number }>;
-  edges: Array<{ from: string; to: string; value: number; inline?: boolean }>;
-}
-
-export interface GoroutineGroup {
-  count: number;
-  state: string;
-  waitMinutesMax: number;
-  waitText: string;
-  createdBy?: string;
-  stack: Array<{ function: string; file: string; line: number }>;
-}
-
-export interface Goroutines {
+/** api/goroutines: the grouped dump, or available: false when the profile came without one. */
+export interface Goroutines extends GoroutineDump {
   available: boolean;
-  total: number;
-  groups: GoroutineGroup[];
 }
 
 export interface ApiErrorBody {
