@@ -1,6 +1,5 @@
 import { decodeProfile } from '../src/profile/decode';
 import { aggregate } from '../src/report/aggregate';
-import { flameGraph } from '../src/report/flamegraph';
 import { topTable } from '../src/report/top';
 import { encodeGzipped, syntheticProfile } from './support/synthetic-profile';
 
@@ -57,21 +56,5 @@ describe('aggregation (pprof semantics)', () => {
     );
     expect(topTable(data, model, 1).rows.map((r) => r.name)).toEqual(['main.live']);
     expect(topTable(data, model, 0).rows.map((r) => r.name)).toEqual(['main.freed', 'main.live']);
-  });
-
-  test('the flame graph tree sums to the total and keeps callers above callees', () => {
-    const { data, model } = analyse([
-      { stack: ['main.c', 'main.b', 'main.a'], values: [5] },
-      { stack: ['main.d', 'main.a'], values: [2] },
-    ]);
-    const graph = flameGraph(data, model, 0);
-    expect(graph.value[0]).toBe(7);
-    const nameOf = (i: number) => graph.names[graph.name[i]];
-    const a = graph.name.findIndex((_n, i) => nameOf(i) === 'main.a');
-    expect(graph.parent[a]).toBe(0);
-    expect(graph.value[a]).toBe(7);
-    const children = graph.parent.map((p, i) => (p === a ? nameOf(i) : null)).filter(Boolean);
-    expect(children.sort()).toEqual(['main.b', 'main.d']);
-    graph.parent.forEach((p, i) => expect(p).toBeLessThan(i));
   });
 });

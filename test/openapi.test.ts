@@ -88,6 +88,8 @@ test('the viewer API answers in the documented shapes', async () => {
     expectValid('ProfileInfo', (await request(`${base}/api/profile`)).json());
     expectValid('TopTable', (await request(`${base}/api/top`)).json());
     expectValid('FlameGraph', (await request(`${base}/api/flamegraph`)).json());
+    expectValid('FlameGraph', (await request(`${base}/api/flamegraph?zoom=runtime.main&zoom=main.main&resolution=100`)).json());
+    expectValid('FlameSearch', (await request(`${base}/api/flamegraph/search?pattern=main`)).json());
     expectValid('Error', (await request(`${base}/api/top?sample=nope`)).json());
     expect((await request(`${base}/download`)).body.equals(HEAP)).toBe(true);
   } finally {

@@ -2,10 +2,12 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { decodeProfile } from '../src/profile/decode';
-import { aggregate } from '../src/report/aggregate';
 import { callGraph, GRAPH_DEFAULTS } from '../src/report/callgraph';
 import { escapeForDot, shortenFunctionName } from '../src/report/dot';
+import { flameStacks } from '../src/report/flame-stacks';
 import { flameGraph } from '../src/report/flamegraph';
+
+const PLAIN = { granularity: 'functions', refine: {}, inverted: false } as const;
 import { flameGraphSvg, xmlText } from '../src/report/flamegraph-svg';
 import { encodeGzipped, syntheticProfile } from './support/synthetic-profile';
 
@@ -53,7 +55,7 @@ describe('flame graph SVG', () => {
       ),
     ),
   );
-  const graph = flameGraph(data, aggregate(data), 0);
+  const graph = flameGraph(data, flameStacks(data, PLAIN), { sampleIndex: 0, zoom: [], resolution: 12_000 });
   const svg = flameGraphSvg(graph, { title: 'CPU <profile>', subtitle: ['focus=a&b'] });
 
   test('is standalone, well-formed XML with no script or outside reference', () => {
@@ -92,7 +94,7 @@ describe('flame graph SVG', () => {
 
   test('a profile with no stacks draws an empty root', () => {
     const empty = load(fs.readFileSync(path.join(DIR, 'threadcreate.pb.gz')));
-    const out = flameGraphSvg(flameGraph(empty, aggregate(empty), 0), { title: 'threadcreate' });
+    const out = flameGraphSvg(flameGraph(empty, flameStacks(empty, PLAIN), { sampleIndex: 0, zoom: [], resolution: 12_000 }), { title: 'threadcreate' });
     expectWellFormedXml(out);
     expect(out.match(/<title>/g)).toHaveLength(1);
   });

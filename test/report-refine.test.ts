@@ -3,6 +3,8 @@ import { decodeProfile } from '../src/profile/decode';
 import { baseName, cleanPath, nodeName } from '../src/report/granularity';
 import { compilePattern } from '../src/report/pattern';
 import { aggregate } from '../src/report/aggregate';
+import { flameStacks } from '../src/report/flame-stacks';
+import { flameGraph } from '../src/report/flamegraph';
 import { RefinedStacks } from '../src/report/refine';
 import { encodeGzipped, syntheticProfile } from './support/synthetic-profile';
 
@@ -132,13 +134,11 @@ describe('the aggregate model', () => {
   const edgesOf = (model: ReturnType<typeof aggregate>) =>
     [...model.edges.from].map((from, e) => `${model.names[from]}->${model.names[model.edges.to[e]]}=${model.edges.weight[e]}`).sort();
 
-  test('an inverted tree has the same caller -> callee edges as the top-down one, and its roots are the leaves', () => {
-    const down = aggregate(data);
-    const up = aggregate(data, { inverted: true });
-    expect(edgesOf(up)).toEqual(edgesOf(down));
-    expect(edgesOf(down)).toEqual(['main.a->main.b=5', 'main.a->main.c=2', 'main.b->main.c=5']);
-    const roots = [...up.tree.parent].map((p, node) => (p === 0 ? up.names[up.tree.key[node]] : null)).filter(Boolean);
+  test('edges are caller -> callee, and the inverted flame graph\'s roots are the leaves', () => {
+    expect(edgesOf(aggregate(data))).toEqual(['main.a->main.b=5', 'main.a->main.c=2', 'main.b->main.c=5']);
+    const up = flameGraph(data, flameStacks(data, { granularity: 'functions', refine: {}, inverted: true }), { sampleIndex: 0, zoom: [], resolution: 4096 });
+    const roots = up.parent.map((p, node) => (p === 0 ? up.names[up.name[node]] : null)).filter(Boolean);
     expect(roots).toEqual(['main.c']);
-    expect(up.tree.total[0]).toBe(7);
+    expect(up.value[0]).toBe(7);
   });
 });

@@ -135,13 +135,46 @@ describe('a heap profile', () => {
   });
 
   test('the inverted flame graph starts at the leaves: each root child holds its function\'s flat', async () => {
-    const flame = (await request(`${base}/api/flamegraph?inverted=1`)).json();
+    const flame = (await request(`${base}/api/flamegraph?inverted=1&resolution=65536`)).json();
     const top = (await request(`${base}/api/top`)).json();
     const children = flame.parent.map((p: number, i: number) => (p === 0 ? i : -1)).filter((i: number) => i > 0);
     const byName = Object.fromEntries(children.map((i: number) => [flame.names[flame.name[i]], flame.value[i]]));
-    const flats = Object.fromEntries(top.rows.filter((r: { flat: number }) => r.flat !== 0).map((r: { name: string; flat: number }) => [r.name, r.flat]));
-    expect(byName).toEqual(flats);
+    // Leaves worth less than 1/65536 of the total are left out of this cut; every other one is there, exactly.
+    const wide = top.rows.filter((r: { flat: number }) => r.flat !== 0 && Math.abs(r.flat) >= flame.minValue);
+    expect(byName).toEqual(Object.fromEntries(wide.map((r: { name: string; flat: number }) => [r.name, r.flat])));
     flame.parent.forEach((p: number, i: number) => expect(p).toBeLessThan(i));
+  });
+
+  test('a zoomed flame graph holds the path and, below it, frames too narrow for the root\'s cut; search adds up every stack', async () => {
+    const top = (await request(`${base}/api/top?sample=alloc_space`)).json();
+    const root = (await request(`${base}/api/flamegraph?sample=alloc_space&resolution=20`)).json();
+    expect(root.minValue).toBeCloseTo(root.value[0] / 20);
+    const names = (graph: { names: string[]; name: number[] }) => graph.name.map((n) => graph.names[n]);
+    // Follow the heaviest child down to a frame that has children, then zoom there.
+    const path: string[] = [];
+    let node = 0;
+    for (;;) {
+      const children = root.parent.map((p: number, i: number) => (p === node ? i : -1)).filter((i: number) => i > 0);
+      if (children.length === 0) break;
+      node = children.reduce((a: number, b: number) => (root.value[b] > root.value[a] ? b : a));
+      path.push(root.names[root.name[node]]);
+      if (root.value[node] < root.value[0] / 2) break;
+    }
+    const zoomQuery = new URLSearchParams([['sample', 'alloc_space'], ['resolution', '20'], ...path.map((n): [string, string] => ['zoom', n])]);
+    const zoomed = (await request(`${base}/api/flamegraph?${zoomQuery}`)).json();
+    expect(zoomed.zoom).toBe(path.length);
+    expect(names(zoomed).slice(1, path.length + 1)).toEqual(path);
+    expect(zoomed.value[zoomed.zoom]).toBe(root.value[node]);
+    expect(zoomed.minValue).toBeCloseTo(root.value[node] / 20);
+    expect(zoomed.total).toBe(top.total);
+
+    const search = (await request(`${base}/api/flamegraph/search?sample=alloc_space&pattern=${encodeURIComponent('^main\\.allocBig$')}`)).json();
+    const allocBig = top.rows.find((r: { name: string }) => r.name === 'main.allocBig');
+    expect(search).toEqual({ value: allocBig.cum, functions: 1, total: top.total });
+    const bad = await request(`${base}/api/flamegraph/search?pattern=${encodeURIComponent('(')}`);
+    expect(bad.status).toBe(400);
+    expect(bad.json().details[0].key).toBe('pattern');
+    expect((await request(`${base}/api/flamegraph?resolution=0`)).status).toBe(400);
   });
 });
 
@@ -218,20 +251,23 @@ describe('heavy work runs off the main thread', () => {
   }, 60_000);
 
   test('concurrent identical requests share one computation, and it is kept', async () => {
-    let jobs = 0;
+    const jobs: string[] = [];
     const counting: ReportRunner = {
       report: <J extends ReportJob>(data: Parameters<ReportRunner['report']>[0], job: J): Promise<ReportResult<J>> => {
-        jobs++;
+        jobs.push(job.kind);
         return pool.report(data, job);
       },
     };
     const base = await open(profileOf(bytes, 'Heap', { analysis, reports: counting }));
     const url = `${base}/api/top?${q({ ignore: 'pkg2' })}`;
-    const answers = await Promise.all([request(url), request(url), request(`${base}/api/flamegraph?${q({ ignore: 'pkg2' })}`)]);
-    expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
-    expect(jobs).toBe(1);
-    await request(url);
-    expect(jobs).toBe(1);
+    const flame = `${base}/api/flamegraph?${q({ ignore: 'pkg2' })}`;
+    const search = `${base}/api/flamegraph/search?${q({ ignore: 'pkg2', pattern: 'pkg1' })}`;
+    const answers = await Promise.all([request(url), request(url), request(flame), request(flame), request(search)]);
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200]);
+    // One aggregate for the top table; the flame graph and the search share one set of stacks.
+    expect(jobs.sort()).toEqual(['aggregate', 'flamegraph', 'flamesearch', 'flamestacks']);
+    await Promise.all([request(url), request(flame), request(search)]);
+    expect(jobs).toHaveLength(4);
   }, 60_000);
 
   test('a refinement that runs away (a backtracking regex) is stopped, and the pool goes on', async () => {

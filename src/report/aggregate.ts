@@ -5,12 +5,11 @@ import { IdTable } from './id-table';
 import { RefinedStacks, RefineOptions } from './refine';
 
 /**
- * The aggregated model every view reads: per node key and sample type, flat and cum; the caller -> callee
- * edges; the call tree with each node's total and self values. Built in one pass over the samples.
+ * The aggregated model the top table, peek and call graph read: per node key and sample type, flat and cum; the
+ * caller -> callee edges. Built in one pass over the samples. (The flame graph reads the stacks themselves:
+ * flame-stacks.ts.)
  */
 export interface Aggregate {
-  /** False when built withoutTree: the tree is empty. */
-  complete: boolean;
   typeCount: number;
   /** node key -> name and file */
   names: string[];
@@ -24,7 +23,6 @@ export interface Aggregate {
    */
   totals: Float64Array;
   edges: Edges;
-  tree: CallTree;
 }
 
 /** pprof's graph edges between node keys (graph.newGraph): a callee's value counted once per sample. */
@@ -37,33 +35,16 @@ export interface Edges {
   weight: Float64Array;
 }
 
-/**
- * Node 0 is the root (key -1); a node's parent always has a smaller index. Its total is what the kept samples
- * add up to. Bottom-up (inverted) trees start at the leaves.
- */
-export interface CallTree {
-  inverted: boolean;
-  parent: Int32Array;
-  key: Int32Array;
-  /** node * typeCount + t */
-  total: Float64Array;
-  self: Float64Array;
-}
-
 export interface AggregateOptions {
   granularity?: Granularity;
   refine?: RefineOptions;
-  /** Build the call tree bottom-up, from the leaves. */
-  inverted?: boolean;
-  /** Leave the call tree out: totals, flat, cum and edges are what the summary, top and peek need. */
-  withoutTree?: boolean;
 }
 
 export function aggregate(data: ProfileData, options: AggregateOptions = {}): Aggregate {
   const { keyOfFrame, names, files } = frameKeys(data, options.granularity ?? 'functions');
   const T = data.sampleTypes.length;
   const stacks = new RefinedStacks(data, options.refine);
-  const builder = new Builder(names.length, T, options.inverted ?? false, !options.withoutTree);
+  const builder = new Builder(names.length, T);
   const frames = new Int32Array(stacks.maxDepth);
   const totals = new Float64Array(T);
   const { values } = data;
@@ -81,7 +62,7 @@ export function aggregate(data: ProfileData, options: AggregateOptions = {}): Ag
     }
     builder.endSample(keyOfFrame[frames[depth - 1]]);
   }
-  return { complete: !options.withoutTree, typeCount: T, names, files, totals, ...builder.result() };
+  return { typeCount: T, names, files, totals, ...builder.result() };
 }
 
 /** Accumulates one sample at a time, its frames root first. */
@@ -96,33 +77,19 @@ class Builder {
   private readonly edgeTo = new GrowableInt32();
   private readonly edgeInline = new GrowableInt32();
   private readonly edgeWeight = new GrowableFloat64();
-  private readonly parent = new GrowableInt32();
-  private readonly key = new GrowableInt32();
-  /** Top-down: the edge each tree node's call is, -1 for none (a root's child, a direct recursion). */
-  private readonly nodeEdge = new GrowableInt32();
-  private readonly total = new GrowableFloat64();
-  private readonly self = new GrowableFloat64();
-  private readonly children = new IdTable(1 << 16);
-  private readonly path: number[] = [];
   private sample = -1;
   private base = 0;
   private values: Float64Array = new Float64Array(0);
   private previousKey = -1;
-  private current = 0;
 
   constructor(
-    private readonly keyCount: number,
+    keyCount: number,
     private readonly T: number,
-    private readonly inverted: boolean,
-    private readonly withTree: boolean,
   ) {
     this.edgeIndex = new EdgeIndex(keyCount);
     this.flat = new Float64Array(keyCount * T);
     this.cum = new Float64Array(keyCount * T);
     this.counted = new Int32Array(keyCount).fill(-1);
-    this.parent.push(-1);
-    this.key.push(-1);
-    this.nodeEdge.push(-1);
   }
 
   beginSample(sample: number, base: number, values: Float64Array): void {
@@ -130,8 +97,6 @@ class Builder {
     this.base = base;
     this.values = values;
     this.previousKey = -1;
-    this.path.length = 0;
-    if (this.withTree) this.add(this.total, 0);
   }
 
   frame(k: number, inlined: boolean): void {
@@ -139,40 +104,12 @@ class Builder {
       this.counted[k] = this.sample;
       this.addFixed(this.cum, k);
     }
-    if (this.inverted || !this.withTree) {
-      if (this.previousKey >= 0 && this.previousKey !== k) this.countEdge(this.edge(this.previousKey, k), inlined);
-      if (this.withTree) this.path.push(k);
-    } else {
-      // Top-down, a tree node stands for one caller -> callee pair: look its edge up once, when it is made.
-      const e = this.nodeEdge.get(this.descend(k));
-      if (e >= 0) this.countEdge(e, inlined);
-    }
+    if (this.previousKey >= 0 && this.previousKey !== k) this.countEdge(this.edge(this.previousKey, k), inlined);
     this.previousKey = k;
   }
 
   endSample(leafKey: number): void {
     this.addFixed(this.flat, leafKey);
-    if (!this.withTree) return;
-    if (this.inverted) {
-      for (let i = this.path.length - 1; i >= 0; i--) this.descend(this.path[i]);
-    }
-    this.add(this.self, this.current);
-    this.current = 0;
-  }
-
-  private descend(k: number): number {
-    const id = this.current * this.keyCount + k;
-    let node = this.children.get(id);
-    if (node < 0) {
-      const parentKey = this.key.get(this.current);
-      node = this.parent.push(this.current);
-      this.key.push(k);
-      this.nodeEdge.push(!this.inverted && parentKey >= 0 && parentKey !== k ? this.edge(parentKey, k) : -1);
-      this.children.set(id, node);
-    }
-    this.current = node;
-    this.add(this.total, node);
-    return node;
   }
 
   private edge(from: number, to: number): number {
@@ -192,12 +129,8 @@ class Builder {
     if (this.edgeCounted.get(e) === this.sample) return;
     this.edgeCounted.set(e, this.sample);
     if (!inlined) this.edgeInline.set(e, 0);
-    this.add(this.edgeWeight, e);
-  }
-
-  private add(target: GrowableFloat64, index: number): void {
     const { T, base, values } = this;
-    for (let t = 0; t < T; t++) target.add(index * T + t, values[base + t]);
+    for (let t = 0; t < T; t++) this.edgeWeight.add(e * T + t, values[base + t]);
   }
 
   private addFixed(target: Float64Array, index: number): void {
@@ -205,8 +138,7 @@ class Builder {
     for (let t = 0; t < T; t++) target[index * T + t] += values[base + t];
   }
 
-  result(): Pick<Aggregate, 'flat' | 'cum' | 'edges' | 'tree'> {
-    const nodes = this.withTree ? this.parent.length : 0;
+  result(): Pick<Aggregate, 'flat' | 'cum' | 'edges'> {
     const edges = this.edgeFrom.length;
     return {
       flat: this.flat,
@@ -216,13 +148,6 @@ class Builder {
         to: this.edgeTo.toArray(),
         inline: Uint8Array.from(this.edgeInline.toArray()),
         weight: this.edgeWeight.toArray(edges * this.T),
-      },
-      tree: {
-        inverted: this.inverted,
-        parent: this.withTree ? this.parent.toArray() : new Int32Array(0),
-        key: this.withTree ? this.key.toArray() : new Int32Array(0),
-        total: this.total.toArray(nodes * this.T),
-        self: this.self.toArray(nodes * this.T),
       },
     };
   }

@@ -2,7 +2,7 @@ import { decodeProfile, DecodeOptions } from '../profile/decode';
 import { ProfileData } from '../profile/profile-data';
 import { aggregate, Aggregate } from './aggregate';
 
-/** A decoded profile with its function-level model (no call tree: views build that on demand, in a worker). */
+/** A decoded profile with its function-level model (the flame graph reads the stacks, on demand, in a worker). */
 export interface Analysis {
   data: ProfileData;
   model: Aggregate;
@@ -11,5 +11,5 @@ export interface Analysis {
 /** Bytes -> decoded, validated, aggregated. Pure and synchronous; the worker pool runs it off the main thread. */
 export function analyze(bytes: Uint8Array, options: DecodeOptions): Analysis {
   const data = decodeProfile(bytes, options);
-  return { data, model: aggregate(data, { withoutTree: true }) };
+  return { data, model: aggregate(data) };
 }

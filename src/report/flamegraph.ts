@@ -1,7 +1,27 @@
-import { ProfileData } from '../profile/profile-data';
-import { Aggregate } from './aggregate';
+import { ProfileData, sampleCount } from '../profile/profile-data';
+import { FlameStacks } from './flame-stacks';
 
-/** The call tree for one sample type, as parallel arrays (nodes with no value left out). */
+export interface FlameGraphRequest {
+  sampleIndex: number;
+  /** Frame names from the root down to the zoomed frame, as the page keeps them in its URL; [] for the root. */
+  zoom: string[];
+  /**
+   * Frames worth less than 1/resolution of the zoomed frame are left out (merged): nobody can see them at this
+   * zoom, and zooming further asks again, cutting from every sample. Bounds the answer whatever the profile.
+   */
+  resolution: number;
+}
+
+export const DEFAULT_RESOLUTION = 2048;
+export const MAX_RESOLUTION = 65536;
+/** A last bound on the answer's size (deep recursion of many wide frames). */
+const MAX_NODES = 500_000;
+
+/**
+ * The call tree for one sample type, as parallel arrays. Nodes 0 .. zoom are the path from the root to the zoomed
+ * frame (whole width: its callers); below the zoomed frame, the subtree down to frames of minValue. A node's value
+ * minus its self value minus its children's values is what its left-out children add up to.
+ */
 export interface FlameGraphData {
   sampleType: string;
   unit: string;
@@ -14,43 +34,237 @@ export interface FlameGraphData {
   name: number[];
   value: number[];
   self: number[];
+  /** The node zoomed to: the longest prefix of the requested path that exists. */
+  zoom: number;
+  /** Children worth less than this were left out. */
+  minValue: number;
 }
 
-export function flameGraph(data: ProfileData, model: Aggregate, sampleIndex: number): FlameGraphData {
-  const T = model.typeCount;
-  const { parent, key, total, self } = model.tree;
-  const out: FlameGraphData = {
-    sampleType: data.sampleTypes[sampleIndex].type,
-    unit: data.sampleTypes[sampleIndex].unit,
-    total: model.totals[sampleIndex],
-    names: ['root'],
-    files: [''],
-    parent: [],
-    name: [],
-    value: [],
-    self: [],
-  };
-  const nameIndex = new Map<number, number>();
-  const renumbered = new Int32Array(parent.length).fill(-1);
-  // Parents precede children, so one forward pass keeps the order valid.
-  for (let node = 0; node < parent.length; node++) {
-    const value = total[node * T + sampleIndex];
-    if (node > 0 && (value === 0 || renumbered[parent[node]] < 0)) continue;
-    renumbered[node] = out.parent.length;
-    out.parent.push(node === 0 ? -1 : renumbered[parent[node]]);
-    out.name.push(node === 0 ? 0 : nameOf(key[node]));
-    out.value.push(value);
-    out.self.push(self[node * T + sampleIndex]);
-  }
-  return out;
+/**
+ * Cuts the flame graph for one zoom from the stacks: samples on the zoom path are partitioned by their next frame,
+ * level by level, and only the parts worth at least minValue are partitioned further. The work is bounded by
+ * what is drawn (samples under visible frames), not by the number of call paths in the profile.
+ */
+export function flameGraph(data: ProfileData, stacks: FlameStacks, request: FlameGraphRequest): FlameGraphData {
+  const t = request.sampleIndex;
+  const T = data.sampleTypes.length;
+  const { values } = data;
+  const { sample, start, keys } = stacks;
+  const out = new FlameOutput(data, stacks, t);
+  // This sample type's value per stack, read once: the passes below read each many times.
+  const weight = new Float64Array(sample.length);
+  for (let i = 0; i < sample.length; i++) weight[i] = values[sample[i] * T + t];
 
-  function nameOf(k: number): number {
-    let index = nameIndex.get(k);
+  // Stacks with no value in this sample type are not part of its flame graph.
+  let order = new Int32Array(sample.length);
+  let count = 0;
+  let rootValue = 0;
+  for (let i = 0; i < sample.length; i++) {
+    const v = weight[i];
+    if (v === 0) continue;
+    order[count++] = i;
+    rootValue += v;
+  }
+  order = order.subarray(0, count);
+  let node = out.add(-1, -1, rootValue, 0);
+
+  // Down the zoom path: keep the stacks that pass through each named frame.
+  const keyByName = new Map(stacks.names.map((name, key) => [name, key]));
+  let depth = 0;
+  for (const name of request.zoom) {
+    const key = keyByName.get(name);
+    if (key === undefined) break;
+    let kept = 0;
+    let value = 0;
+    let self = 0;
+    for (let j = 0; j < count; j++) {
+      const i = order[j];
+      const length = start[i + 1] - start[i];
+      if (length <= depth || keys[start[i] + depth] !== key) continue;
+      order[kept++] = i;
+      const v = weight[i];
+      value += v;
+      if (length === depth + 1) self += v;
+    }
+    if (kept === 0) break;
+    count = kept;
+    node = out.add(node, key, value, self);
+    depth++;
+  }
+  const zoom = node;
+  const minValue = Math.abs(out.value[zoom]) / Math.max(1, Math.min(request.resolution, MAX_RESOLUTION));
+
+  // Below it, partition by the next frame, depth first, heaviest child on top of the task stack.
+  const partition = new Partition(stacks, weight, order.subarray(0, count));
+  const tasks: number[] = [zoom, 0, count, depth];
+  while (tasks.length > 0 && out.parent.length < MAX_NODES) {
+    const d = tasks.pop() as number;
+    const b = tasks.pop() as number;
+    const a = tasks.pop() as number;
+    const parent = tasks.pop() as number;
+    const children = partition.split(a, b, d, minValue);
+    const pushed = tasks.length;
+    for (const child of children) {
+      const node = out.add(parent, child.key, child.value, child.self);
+      if (Math.abs(child.value - child.self) >= minValue) tasks.push(node, child.from, child.to, d + 1);
+    }
+    reverseTasks(tasks, pushed);
+  }
+  return out.result(zoom, minValue);
+}
+
+interface Child {
+  key: number;
+  value: number;
+  self: number;
+  /** Its stacks are order[from .. to). */
+  from: number;
+  to: number;
+}
+
+/**
+ * Splits a run of stacks (all through the same frame at depth d - 1) by their frame at depth d: one counting pass,
+ * then a stable placing pass that gives each child worth at least minValue a contiguous run, heaviest first.
+ * Stacks under narrower children are dropped from the run; nothing below them is drawn.
+ */
+class Partition {
+  private readonly sum: Float64Array;
+  private readonly self: Float64Array;
+  private readonly seen: Int32Array;
+  private readonly place: Int32Array;
+  private readonly scratch: Int32Array;
+  private readonly touched: number[] = [];
+
+  constructor(
+    private readonly stacks: FlameStacks,
+    private readonly weight: Float64Array,
+    private readonly order: Int32Array,
+  ) {
+    const keyCount = stacks.names.length;
+    this.sum = new Float64Array(keyCount);
+    this.self = new Float64Array(keyCount);
+    this.seen = new Int32Array(keyCount);
+    this.place = new Int32Array(keyCount).fill(-1);
+    this.scratch = new Int32Array(order.length);
+  }
+
+  split(a: number, b: number, d: number, minValue: number): Child[] {
+    this.count(a, b, d);
+    const { sum, self, seen, place } = this;
+    const wide = this.touched.filter((k) => sum[k] !== 0 && Math.abs(sum[k]) >= minValue).sort((x, y) => sum[y] - sum[x] || x - y);
+    const children: Child[] = [];
+    let offset = a;
+    for (const k of wide) {
+      place[k] = offset;
+      children.push({ key: k, value: sum[k], self: self[k], from: offset, to: offset + seen[k] });
+      offset += seen[k];
+    }
+    if (children.length > 0) this.placeWide(a, b, d, offset);
+    for (const k of this.touched) {
+      sum[k] = 0;
+      self[k] = 0;
+      seen[k] = 0;
+      place[k] = -1;
+    }
+    return children;
+  }
+
+  private count(a: number, b: number, d: number): void {
+    const { order, weight, sum, self, seen, touched } = this;
+    const { start, keys } = this.stacks;
+    touched.length = 0;
+    for (let j = a; j < b; j++) {
+      const i = order[j];
+      const length = start[i + 1] - start[i];
+      if (length <= d) continue;
+      const k = keys[start[i] + d];
+      if (seen[k]++ === 0) touched.push(k);
+      const v = weight[i];
+      sum[k] += v;
+      if (length === d + 1) self[k] += v;
+    }
+  }
+
+  private placeWide(a: number, b: number, d: number, end: number): void {
+    const { order, place, scratch } = this;
+    const { start, keys } = this.stacks;
+    for (let j = a; j < b; j++) {
+      const i = order[j];
+      if (start[i + 1] - start[i] <= d) continue;
+      const k = keys[start[i] + d];
+      if (place[k] >= 0) scratch[place[k]++] = i;
+    }
+    order.set(scratch.subarray(a, end), a);
+  }
+}
+
+/** Reverses the 4-number tasks pushed since `from`, so the heaviest child is expanded first. */
+function reverseTasks(tasks: number[], from: number): void {
+  for (let lo = from, hi = tasks.length - 4; lo < hi; lo += 4, hi -= 4) {
+    for (let x = 0; x < 4; x++) {
+      const swap = tasks[lo + x];
+      tasks[lo + x] = tasks[hi + x];
+      tasks[hi + x] = swap;
+    }
+  }
+}
+
+/** pprof's total for a sample type: the sum of |value| over every sample, before any refinement. */
+export function sampleTypeTotal(data: ProfileData, sampleIndex: number): number {
+  const T = data.sampleTypes.length;
+  let total = 0;
+  for (let s = 0, n = sampleCount(data); s < n; s++) total += Math.abs(data.values[s * T + sampleIndex]);
+  return total;
+}
+
+/** The answer's arrays, with names renumbered to the ones it uses. */
+class FlameOutput {
+  readonly parent: number[] = [];
+  readonly name: number[] = [];
+  readonly value: number[] = [];
+  readonly self: number[] = [];
+  private readonly names = ['root'];
+  private readonly files = [''];
+  private readonly nameIndex = new Map<number, number>();
+
+  constructor(
+    private readonly data: ProfileData,
+    private readonly stacks: FlameStacks,
+    private readonly sampleIndex: number,
+  ) {}
+
+  add(parent: number, key: number, value: number, self: number): number {
+    this.parent.push(parent);
+    this.name.push(key < 0 ? 0 : this.nameOf(key));
+    this.value.push(value);
+    this.self.push(self);
+    return this.parent.length - 1;
+  }
+
+  result(zoom: number, minValue: number): FlameGraphData {
+    const type = this.data.sampleTypes[this.sampleIndex];
+    return {
+      sampleType: type.type,
+      unit: type.unit,
+      total: sampleTypeTotal(this.data, this.sampleIndex),
+      names: this.names,
+      files: this.files,
+      parent: this.parent,
+      name: this.name,
+      value: this.value,
+      self: this.self,
+      zoom,
+      minValue,
+    };
+  }
+
+  private nameOf(key: number): number {
+    let index = this.nameIndex.get(key);
     if (index === undefined) {
-      index = out.names.length;
-      out.names.push(model.names[k]);
-      out.files.push(model.files[k]);
-      nameIndex.set(k, index);
+      index = this.names.length;
+      this.names.push(this.stacks.names[key]);
+      this.files.push(this.stacks.files[key]);
+      this.nameIndex.set(key, index);
     }
     return index;
   }

@@ -19,6 +19,10 @@ export class GrowableInt32 {
   toArray(): Int32Array {
     return this.data.slice(0, this.length);
   }
+  /** The entries so far, without a copy (valid until the next push). */
+  view(): Int32Array {
+    return this.data.subarray(0, this.length);
+  }
 }
 
 export class GrowableFloat64 {

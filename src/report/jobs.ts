@@ -1,16 +1,46 @@
 import { isShared, ProfileData } from '../profile/profile-data';
 import { aggregate, Aggregate, AggregateOptions } from './aggregate';
 import { callGraph, CallGraphData, CallGraphRequest } from './callgraph';
+import { searchFlame, FlameSearchRequest, FlameSearchResult } from './flame-search';
+import { flameStacks, FlameStacks, FlameStacksOptions } from './flame-stacks';
+import { flameGraph, FlameGraphData, FlameGraphRequest } from './flamegraph';
 
 /** The heavy report work a viewer hands to a worker thread: pure functions of the profile and a request. */
-export type ReportJob = { kind: 'aggregate'; options: AggregateOptions } | { kind: 'callgraph'; request: CallGraphRequest };
+export type ReportJob =
+  | { kind: 'aggregate'; options: AggregateOptions }
+  | { kind: 'callgraph'; request: CallGraphRequest }
+  | { kind: 'flamestacks'; options: FlameStacksOptions }
+  | { kind: 'flamegraph'; stacks: FlameStacks; request: FlameGraphRequest }
+  | { kind: 'flamesearch'; stacks: FlameStacks; request: FlameSearchRequest };
 
-export type ReportResult<J extends ReportJob> = J extends { kind: 'aggregate' } ? Aggregate : CallGraphData;
+interface Results {
+  aggregate: Aggregate;
+  callgraph: CallGraphData;
+  flamestacks: FlameStacks;
+  flamegraph: FlameGraphData;
+  flamesearch: FlameSearchResult;
+}
+
+export type ReportResult<J extends ReportJob> = Results[J['kind']];
 
 /** Runs a job here and now; the worker runs the same. */
 export function runReportJob<J extends ReportJob>(data: ProfileData, job: J): ReportResult<J> {
-  const result = job.kind === 'aggregate' ? aggregate(data, job.options) : callGraph(data, job.request);
-  return result as ReportResult<J>;
+  return run(data, job) as ReportResult<J>;
+}
+
+function run(data: ProfileData, job: ReportJob): Results[ReportJob['kind']] {
+  switch (job.kind) {
+    case 'aggregate':
+      return aggregate(data, job.options);
+    case 'callgraph':
+      return callGraph(data, job.request);
+    case 'flamestacks':
+      return flameStacks(data, job.options);
+    case 'flamegraph':
+      return flameGraph(data, job.stacks, job.request);
+    case 'flamesearch':
+      return searchFlame(data, job.stacks, job.request);
+  }
 }
 
 /** Where one is anywhere (a worker pool, or inline in tests and tools). */
@@ -25,12 +55,12 @@ export const INLINE_RUNNER: ReportRunner = {
 /** The buffers of a job's result that can move between threads instead of being copied. */
 export function resultTransferables(result: unknown): ArrayBuffer[] {
   if (!isAggregate(result)) return [];
-  const { flat, cum, totals, edges, tree } = result;
-  return [flat, cum, totals, edges.from, edges.to, edges.inline, edges.weight, tree.parent, tree.key, tree.total, tree.self]
+  const { flat, cum, totals, edges } = result;
+  return [flat, cum, totals, edges.from, edges.to, edges.inline, edges.weight]
     .map((a) => a.buffer)
     .filter((b): b is ArrayBuffer => !isShared(b));
 }
 
 function isAggregate(value: unknown): value is Aggregate {
-  return typeof value === 'object' && value !== null && 'tree' in value && 'edges' in value;
+  return typeof value === 'object' && value !== null && 'edges' in value && 'cum' in value;
 }

@@ -1,5 +1,8 @@
 import { Aggregate } from '../report/aggregate';
 import { CallGraphData, CallGraphRequest } from '../report/callgraph';
+import { FlameSearchRequest, FlameSearchResult } from '../report/flame-search';
+import { FlameStacks, FlameStacksOptions } from '../report/flame-stacks';
+import { FlameGraphData, FlameGraphRequest } from '../report/flamegraph';
 import { GoroutineDump, parseGoroutineDump } from '../report/goroutines';
 import { Granularity } from '../report/granularity';
 import { INLINE_RUNNER, ReportRunner } from '../report/jobs';
@@ -7,22 +10,27 @@ import { REFINE_KEYS, RefineOptions } from '../report/refine';
 import { cacheKey } from './view-query';
 import { ViewerProfile } from './viewer-profile';
 
-/** How many refined aggregates and call graphs a viewer keeps: each may hold a call tree of the whole profile. */
-const CACHED_VIEWS = 8;
+/** How many refined aggregates, call graphs and flame graph answers a viewer keeps (each is small). */
+const CACHED_VIEWS = 16;
+/** How many sets of flame stacks (about 2 bytes per frame of every sample) a viewer keeps. */
+const CACHED_STACKS = 2;
 
 export interface AggregateRequest {
   granularity: Granularity;
   refine: RefineOptions;
+}
+
+export interface FlameRequest extends AggregateRequest {
   inverted: boolean;
 }
 
 /**
- * One viewer's computed views. The default aggregate came with the decode; refined ones and call graphs are
- * built by the report runner (the worker pool) and the latest few kept, promises and all, so that a page asking
- * for top, flame graph and call graph at once starts each computation only once.
+ * One viewer's computed views. The default aggregate came with the decode; refined ones, call graphs and flame
+ * graphs are built by the report runner (the worker pool) and the latest few kept.
  */
 export class ProfileViews {
-  private readonly cache = new Map<string, Promise<unknown>>();
+  private readonly cache = new Lru(CACHED_VIEWS);
+  private readonly stacksCache = new Lru(CACHED_STACKS);
   private goroutineDump?: GoroutineDump;
 
   constructor(private readonly profile: ViewerProfile) {}
@@ -31,18 +39,39 @@ export class ProfileViews {
     return this.profile.reports ?? INLINE_RUNNER;
   }
 
-  /** The aggregate for a request; `tree` when the view needs the call tree (the decode's model has none). */
-  aggregate(request: AggregateRequest, tree = false): Promise<Aggregate> {
+  /** The aggregate for a request: the decode's own model when nothing is refined. */
+  aggregate(request: AggregateRequest): Promise<Aggregate> {
     const { data, model } = this.profile.analysis;
     const refined = REFINE_KEYS.some((k) => request.refine[k]);
-    const plain = !refined && !request.inverted && request.granularity === 'functions';
-    if (plain && (model.complete || !tree)) return Promise.resolve(model);
-    return this.cached(cacheKey({ view: 'aggregate', ...request }), () => this.runner.report(data, { kind: 'aggregate', options: request }));
+    if (!refined && request.granularity === 'functions') return Promise.resolve(model);
+    const options = { granularity: request.granularity, refine: request.refine };
+    return this.cache.get(cacheKey({ view: 'aggregate', ...options }), () => this.runner.report(data, { kind: 'aggregate', options }));
   }
 
   callGraph(request: CallGraphRequest): Promise<CallGraphData> {
     const { data } = this.profile.analysis;
-    return this.cached(cacheKey({ view: 'callgraph', ...request }), () => this.runner.report(data, { kind: 'callgraph', request }));
+    return this.cache.get(cacheKey({ view: 'callgraph', ...request }), () => this.runner.report(data, { kind: 'callgraph', request }));
+  }
+
+  /** The flame graph for one zoom, cut in a worker from the view's stacks (built once per view, in a worker too). */
+  async flameGraph(view: FlameRequest, request: FlameGraphRequest): Promise<FlameGraphData> {
+    const { data } = this.profile.analysis;
+    const stacks = await this.flameStacks(view);
+    const key = cacheKey({ view: 'flamegraph', ...flameView(view), ...request });
+    return this.cache.get(key, () => this.runner.report(data, { kind: 'flamegraph', stacks, request }));
+  }
+
+  async flameSearch(view: FlameRequest, request: FlameSearchRequest): Promise<FlameSearchResult> {
+    const { data } = this.profile.analysis;
+    const stacks = await this.flameStacks(view);
+    const key = cacheKey({ view: 'flamesearch', ...flameView(view), ...request });
+    return this.cache.get(key, () => this.runner.report(data, { kind: 'flamesearch', stacks, request }));
+  }
+
+  private flameStacks(view: FlameRequest): Promise<FlameStacks> {
+    const { data } = this.profile.analysis;
+    const options = flameView(view);
+    return this.stacksCache.get(cacheKey({ ...options }), () => this.runner.report(data, { kind: 'flamestacks', options }));
   }
 
   /** The goroutine?debug=2 text, grouped; parsed once. */
@@ -51,18 +80,33 @@ export class ProfileViews {
     this.goroutineDump ??= parseGoroutineDump(this.profile.goroutineDump);
     return this.goroutineDump;
   }
+}
 
-  private cached<T>(key: string, compute: () => Promise<T>): Promise<T> {
-    const hit = this.cache.get(key) as Promise<T> | undefined;
+/** Only what the stacks depend on, so that equal views share them. */
+function flameView({ granularity, refine, inverted }: FlameRequest): FlameStacksOptions {
+  return { granularity, refine, inverted };
+}
+
+/**
+ * The latest few answers, promises and all, so that a page asking for several views at once starts each
+ * computation only once. A failed computation is forgotten, so asking again retries.
+ */
+class Lru {
+  private readonly entries = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly size: number) {}
+
+  get<T>(key: string, compute: () => Promise<T>): Promise<T> {
+    const hit = this.entries.get(key) as Promise<T> | undefined;
     if (hit) {
-      this.cache.delete(key); // re-insert: Map order is the recency order
-      this.cache.set(key, hit);
+      this.entries.delete(key); // re-insert: Map order is the recency order
+      this.entries.set(key, hit);
       return hit;
     }
     const promise = compute();
-    this.cache.set(key, promise);
-    promise.catch(() => this.cache.get(key) === promise && this.cache.delete(key));
-    while (this.cache.size > CACHED_VIEWS) this.cache.delete(this.cache.keys().next().value as string);
+    this.entries.set(key, promise);
+    promise.catch(() => this.entries.get(key) === promise && this.entries.delete(key));
+    while (this.entries.size > this.size) this.entries.delete(this.entries.keys().next().value as string);
     return promise;
   }
 }

@@ -1,6 +1,7 @@
 import { InputError } from '../errors';
 import { ProfileData } from '../profile/profile-data';
 import { GRAPH_DEFAULTS, TrimOptions } from '../report/callgraph';
+import { DEFAULT_RESOLUTION, MAX_RESOLUTION } from '../report/flamegraph';
 import { Granularity, GRANULARITIES } from '../report/granularity';
 import { compileRefine, REFINE_KEYS, RefineOptions } from '../report/refine';
 
@@ -72,3 +73,37 @@ export function trimOptions(query: URLSearchParams): TrimOptions {
 export function cacheKey(parts: Record<string, unknown>): string {
   return JSON.stringify(Object.entries(parts).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
+
+/** The flame graph's zoom (frame names from the root, one `zoom` per frame) and resolution. */
+export function flameQuery(query: URLSearchParams): { zoom: string[]; resolution: number } {
+  const zoom = query.getAll('zoom');
+  if (zoom.length > MAX_ZOOM_DEPTH) {
+    throw new InputError('zoom path too deep', [{ key: 'zoom', message: `at most ${MAX_ZOOM_DEPTH} frames` }]);
+  }
+  const text = query.get('resolution');
+  if (text === null || text === '') return { zoom, resolution: DEFAULT_RESOLUTION };
+  const resolution = Number(text);
+  if (!Number.isInteger(resolution) || resolution < 1 || resolution > MAX_RESOLUTION) {
+    throw new InputError('invalid resolution', [{ key: 'resolution', message: `must be an integer from 1 to ${MAX_RESOLUTION}` }]);
+  }
+  return { zoom, resolution };
+}
+
+/** The flame graph search box's pattern: a JavaScript regular expression, matched ignoring case. */
+export function searchPattern(query: URLSearchParams): string {
+  const pattern = query.get('pattern') ?? '';
+  const fail = (message: string): never => {
+    throw new InputError(`invalid pattern: ${message}`, [{ key: 'pattern', message }]);
+  };
+  if (!pattern) fail('is required');
+  if (pattern.length > MAX_PATTERN_LENGTH) fail(`is longer than ${MAX_PATTERN_LENGTH} characters`);
+  try {
+    new RegExp(pattern, 'i');
+  } catch (error) {
+    fail((error as Error).message.replace(/^Invalid regular expression: /, ''));
+  }
+  return pattern;
+}
+
+const MAX_ZOOM_DEPTH = 4096;
+const MAX_PATTERN_LENGTH = 1000;

@@ -1,6 +1,5 @@
 import fs from 'node:fs/promises';
 import { InputError, NotFoundError } from '../errors';
-import { flameGraph } from '../report/flamegraph';
 import { flameGraphSvg } from '../report/flamegraph-svg';
 import { refineGoroutines } from '../report/goroutines';
 import { GRANULARITIES } from '../report/granularity';
@@ -9,7 +8,7 @@ import { REFINE_KEYS } from '../report/refine';
 import { topTable } from '../report/top';
 import { formatValue } from '../report/units';
 import { viewsOf } from './profile-views';
-import { isSet, parseViewQuery, trimOptions, ViewQuery } from './view-query';
+import { flameQuery, isSet, parseViewQuery, searchPattern, trimOptions, ViewQuery } from './view-query';
 import { ViewerProfile } from './viewer-profile';
 
 export interface ApiResponse {
@@ -19,13 +18,24 @@ export interface ApiResponse {
   headers?: Record<string, string>;
 }
 
+/** The SVG is 1200 px wide and leaves out frames under 0.1 px, as flamegraph.pl's default --minwidth. */
+const SVG_RESOLUTION = 12_000;
+
 type Handler = (profile: ViewerProfile, query: URLSearchParams, expiresAt: Date) => Promise<ApiResponse>;
 
 /** The viewer's JSON API and downloads: one handler per path, each a thin view over the report layer. */
 export const API_ROUTES: Record<string, Handler> = {
   'api/profile': async (profile, _query, expiresAt) => json(profileInfo(profile, expiresAt)),
   'api/top': async (profile, query) => json(await top(profile, viewOf(profile, query))),
-  'api/flamegraph': async (profile, query) => json(await flame(profile, viewOf(profile, query), isSet(query, 'inverted'))),
+  'api/flamegraph': async (profile, query) => {
+    return json(await flame(profile, query, flameQuery(query)));
+  },
+  'api/flamegraph/search': async (profile, query) => {
+    const view = viewOf(profile, query);
+    const request = { sampleIndex: view.sampleIndex, pattern: searchPattern(query) };
+    const found = await viewsOf(profile).flameSearch({ ...view, inverted: isSet(query, 'inverted') }, request);
+    return json({ ...found, total: profile.analysis.model.totals[view.sampleIndex] });
+  },
   'api/peek': async (profile, query) => json(await peekAt(profile, viewOf(profile, query), query.get('function'))),
   'api/callgraph': async (profile, query) => {
     return json(await viewsOf(profile).callGraph({ ...viewOf(profile, query), trim: trimOptions(query) }));
@@ -40,7 +50,7 @@ export const API_ROUTES: Record<string, Handler> = {
   'download/flamegraph.svg': async (profile, query) => {
     const view = viewOf(profile, query);
     const inverted = isSet(query, 'inverted');
-    const graph = await flame(profile, view, inverted);
+    const graph = await flame(profile, query, { zoom: [], resolution: SVG_RESOLUTION });
     const filters = REFINE_KEYS.filter((k) => view.refine[k]).map((k) => `${k}=${view.refine[k]}`);
     const svg = flameGraphSvg(graph, {
       title: `${profile.type} profile: ${graph.sampleType}`,
@@ -66,7 +76,7 @@ function viewOf(profile: ViewerProfile, query: URLSearchParams): ViewQuery {
 
 async function peekAt(profile: ViewerProfile, view: ViewQuery, name: string | null) {
   if (!name) throw new InputError('which function to peek at?', [{ key: 'function', message: 'is required: a node name as the top table shows it' }]);
-  const model = await viewsOf(profile).aggregate({ granularity: view.granularity, refine: view.refine, inverted: false });
+  const model = await viewsOf(profile).aggregate({ granularity: view.granularity, refine: view.refine });
   const result = peek(profile.analysis.data, model, view.sampleIndex, name);
   if (!result) {
     throw new InputError(`no node named ${JSON.stringify(name.slice(0, 200))}`, [
@@ -77,13 +87,14 @@ async function peekAt(profile: ViewerProfile, view: ViewQuery, name: string | nu
 }
 
 async function top(profile: ViewerProfile, view: ViewQuery) {
-  const model = await viewsOf(profile).aggregate({ granularity: view.granularity, refine: view.refine, inverted: false });
+  const model = await viewsOf(profile).aggregate({ granularity: view.granularity, refine: view.refine });
   return topTable(profile.analysis.data, model, view.sampleIndex);
 }
 
-async function flame(profile: ViewerProfile, view: ViewQuery, inverted: boolean) {
-  const model = await viewsOf(profile).aggregate({ granularity: view.granularity, refine: view.refine, inverted }, true);
-  return flameGraph(profile.analysis.data, model, view.sampleIndex);
+async function flame(profile: ViewerProfile, query: URLSearchParams, cut: { zoom: string[]; resolution: number }) {
+  const view = viewOf(profile, query);
+  const request = { sampleIndex: view.sampleIndex, ...cut };
+  return viewsOf(profile).flameGraph({ ...view, inverted: isSet(query, 'inverted') }, request);
 }
 
 function profileInfo(profile: ViewerProfile, expiresAt: Date) {

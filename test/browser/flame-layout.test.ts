@@ -1,10 +1,10 @@
 import { frameAt, isMerged, layoutFlame, mergedParent } from '../../web/flame/flame-layout';
-import { markFunction, searchTree } from '../../web/flame/flame-search';
+import { markFunction, matchNodes } from '../../web/flame/flame-search';
 import { buildFlameTree, findByNames, FlameTree, namesTo } from '../../web/flame/flame-tree';
 
 // The flame graph's model, without a browser: the call tree, what gets drawn, search.
 
-/** A tree from folded stacks ("a;b;c" -> value), the way the API would send it. */
+/** A tree from folded stacks ("a;b;c" -> value), the way the API would send it at full resolution. */
 function treeOf(stacks: Record<string, number>): FlameTree {
   const names = ['root'];
   const parent = [-1];
@@ -32,7 +32,7 @@ function treeOf(stacks: Record<string, number>): FlameTree {
     }
     self[node] += v;
   }
-  return buildFlameTree({ sampleType: 'cpu', unit: 'nanoseconds', total: value[0], names, files: names.map(() => ''), parent, name, value, self });
+  return buildFlameTree({ sampleType: 'cpu', unit: 'nanoseconds', total: value[0], names, files: names.map(() => ''), parent, name, value, self, zoom: 0, minValue: 0 });
 }
 
 const frameNames = (tree: FlameTree, layout: ReturnType<typeof layoutFlame>, row: number) => {
@@ -73,19 +73,34 @@ describe('flame layout', () => {
     expect(frameAt(layout, 3, 10)).toBe(-1);
   });
 
-  test('zoom paths survive the URL: names there and back, a stale path falls back to the root', () => {
+  test('zoom paths survive the URL: names there and back; a path the tree does not hold is -1 (the server resolves it)', () => {
     const warm = findByNames(tree, ['main', 'warm']);
     expect(namesTo(tree, warm)).toEqual(['main', 'warm']);
-    expect(findByNames(tree, ['main', 'gone'])).toBe(0);
+    expect(findByNames(tree, ['main', 'gone'])).toBe(-1);
+  });
+
+  test('children the server left out are drawn as the merged block their parent\'s value leaves over', () => {
+    // main = 1000 with self 100; the server sent only hot (600): 300 is under children too narrow to send.
+    const cut = buildFlameTree({
+      sampleType: 'cpu', unit: 'nanoseconds', total: 1000, names: ['root', 'main', 'hot'], files: ['', '', ''],
+      parent: [-1, 0, 1], name: [0, 1, 2], value: [1000, 1000, 600], self: [0, 100, 600], zoom: 0, minValue: 5,
+    });
+    const layout = layoutFlame(cut, 0, 1000);
+    expect(frameNames(cut, layout, 2)).toEqual(['hot', '(merged)']);
+    const merged = layout.rowStart[2] + 1;
+    expect(layout.value[merged]).toBe(300);
+    expect(layout.x[merged]).toBeCloseTo(600);
+    expect(layout.width[merged]).toBeCloseTo(300);
   });
 });
 
 describe('flame search', () => {
-  test('counts each sample once even when recursion matches twice', () => {
+  test('marks every frame whose name matches, recursion included', () => {
     const tree = treeOf({ 'main;walk;walk;leaf': 30, 'main;walk': 10, 'main;other': 60 });
-    const result = searchTree(tree, /walk/);
-    expect(result).toMatchObject({ value: 40, functions: 1 });
-    expect([...result.matched].filter(Boolean)).toHaveLength(2);
+    const matched = matchNodes(tree, /walk/);
+    expect([...matched].filter(Boolean)).toHaveLength(2);
+    expect(matched[findByNames(tree, ['main', 'walk', 'walk'])]).toBe(1);
+    expect(matched[findByNames(tree, ['main', 'other'])]).toBe(0);
   });
 
   test('marks every frame of the selected function, and nothing for an unknown one', () => {

@@ -30,6 +30,17 @@ async function viewerFor(type: string, extra: Record<string, unknown> = {}): Pro
   return { url: body[`${RESULT}viewer_url`], profilePath: body[`${RESULT}profile_path`] };
 }
 
+/** A viewer for a hand-made profile, served by a source of its own (close it after). */
+async function viewerOfBytes(bytes: Buffer): Promise<{ viewer: Viewer; source: { close(): Promise<void> } }> {
+  const source = await serve((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/octet-stream' });
+    res.end(bytes);
+  });
+  const answer = await request(`${svc.url}/processor/goProfiler`, { body: { [KEYS.source]: source.url, [KEYS.type]: 'heap', [KEYS.expirationSeconds]: '600' } });
+  expect(answer.status).toBe(200);
+  return { viewer: { url: answer.json()[`${RESULT}viewer_url`], profilePath: '' }, source };
+}
+
 async function openViewer(viewer: Viewer, query = ''): Promise<{ page: Page; problems: string[] }> {
   const page = await browser.context.newPage();
   const problems = watchProblems(page);
@@ -295,15 +306,8 @@ describe('hostile function names', () => {
       { stack: [HOSTILE, 'main.main'], values: [3 << 20] },
       { stack: ['main.<script>alert(1)</script>', 'main.main'], values: [1 << 20] },
     ]);
-    const bytes = encodeGzipped(profile);
-    const source = await serve((_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/octet-stream' });
-      res.end(bytes);
-    });
+    const { viewer, source } = await viewerOfBytes(encodeGzipped(profile));
     try {
-      const answer = await request(`${svc.url}/processor/goProfiler`, { body: { [KEYS.source]: source.url, [KEYS.type]: 'heap', [KEYS.expirationSeconds]: '600' } });
-      expect(answer.status).toBe(200);
-      const viewer = { url: answer.json()[`${RESULT}viewer_url`], profilePath: '' };
       const { page, problems } = await openViewer(viewer, '?fn=' + encodeURIComponent(HOSTILE));
       await eventually(() => textOf(page, '#top-body td.fn'), (text) => expect(text).toBe(HOSTILE));
       await eventually(() => textOf(page, '#peek-panel .peek-fn'), (text) => expect(text).toBe(HOSTILE));
@@ -316,6 +320,36 @@ describe('hostile function names', () => {
       await screenshot(page, 'hostile-names');
       const injected = await injectionTraces(page);
       expect(injected).toEqual({ pwned: undefined, images: 0, handlers: 0, scripts: 1, foreign: 0 });
+      expect(problems).toEqual([]);
+      await page.close();
+    } finally {
+      await source.close();
+    }
+  }, 60_000);
+});
+
+describe('frames too narrow to draw', () => {
+  test('are left out of the whole view and appear when their caller is zoomed into', async () => {
+    // main.needle is 0.02% of the total: under 1/4096 of the root (so not sent), 0.2% of main.mid (2 px when zoomed).
+    const profile = syntheticProfile([['inuse_space', 'bytes']], [
+      { stack: ['main.wide', 'main.main'], values: [900_000] },
+      { stack: ['main.heavy', 'main.mid', 'main.main'], values: [99_800] },
+      { stack: ['main.needle', 'main.mid', 'main.main'], values: [200] },
+    ]);
+    const { viewer, source } = await viewerOfBytes(encodeGzipped(profile));
+    try {
+      const whole = await apiJson(viewer, 'api/flamegraph');
+      expect(whole.names).not.toContain('main.needle');
+      const { page, problems } = await openViewer(viewer);
+      const box = await page.locator('#flame-canvas').boundingBox();
+      if (!box) throw new Error('no canvas');
+      expect(await hoverFrame(page, -1, 3)).toBe('main.heavy'); // the needle is not drawn: main.heavy ends the row
+      await page.mouse.click(box.x + box.width * 0.95, box.y + 2 * 18 + 9);
+      await eventually(() => textOf(page, '#flame-breadcrumb .current'), (text) => expect(text).toBe('main.mid'));
+      await eventually(() => hoverFrame(page, -1, 3), (name) => expect(name).toBe('main.needle'));
+      expect(new URL(page.url()).searchParams.get('zoom')).toBe('main.main;main.mid');
+      expect(await pageTiming(page, 'flame:zoom')).toBeGreaterThan(0);
+      await screenshot(page, 'narrow-zoomed');
       expect(problems).toEqual([]);
       await page.close();
     } finally {

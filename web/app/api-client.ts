@@ -1,4 +1,4 @@
-import type { ApiErrorBody, CallGraph, FlameGraphJson, Goroutines, Peek, ProfileInfo, TopTable } from './api-types';
+import type { ApiErrorBody, CallGraph, FlameGraphJson, FlameSearchJson, Goroutines, Peek, ProfileInfo, TopTable } from './api-types';
 
 /** An error answer from the viewer's API, with the query key it blames when there is one. */
 export class ApiError extends Error {
@@ -47,14 +47,22 @@ function cached<T>(path: string, query: URLSearchParams): Promise<T> {
 export const api = {
   profile: () => cached<ProfileInfo>('api/profile', new URLSearchParams()),
   top: (refine: URLSearchParams) => cached<TopTable>('api/top', refine),
-  flameGraph: (refine: URLSearchParams, inverted: boolean) => cached<FlameGraphJson>('api/flamegraph', withFlag(refine, 'inverted', inverted)),
+  /** The flame graph zoomed to a frame (names from the root), with its callers and what is wide enough to draw. */
+  flameGraph: (refine: URLSearchParams, inverted: boolean, zoom: string[], resolution: number) => {
+    const query = withValue(withFlag(refine, 'inverted', inverted), 'resolution', String(resolution));
+    for (const name of zoom) query.append('zoom', name);
+    return cached<FlameGraphJson>('api/flamegraph', query);
+  },
+  /** What a search covers, counted over every stack (the page holds only what it can draw). */
+  flameSearch: (refine: URLSearchParams, inverted: boolean, pattern: string) =>
+    cached<FlameSearchJson>('api/flamegraph/search', withValue(withFlag(refine, 'inverted', inverted), 'pattern', pattern)),
   peek: (refine: URLSearchParams, fn: string) => cached<Peek>('api/peek', withValue(refine, 'function', fn)),
   callGraph: (refine: URLSearchParams) => cached<CallGraph>('api/callgraph', refine),
   goroutines: (refine: URLSearchParams) => cached<Goroutines>('api/goroutines', refine),
 };
 
 function withFlag(query: URLSearchParams, key: string, on: boolean): URLSearchParams {
-  return on ? withValue(query, key, '1') : query;
+  return on ? withValue(query, key, '1') : new URLSearchParams(query);
 }
 
 function withValue(query: URLSearchParams, key: string, value: string): URLSearchParams {

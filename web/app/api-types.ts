@@ -40,6 +40,10 @@ export type { PeekEdge, PeekData as Peek } from '../../src/report/peek';
 export type { CallGraphData as CallGraph } from '../../src/report/callgraph';
 export type { GoroutineGroup } from '../../src/report/goroutines';
 import type { GoroutineDump } from '../../src/report/goroutines';
+import type { FlameSearchResult } from '../../src/report/flame-search';
+
+/** api/flamegraph/search: the value under matching frames, over every stack, and the total it is a share of. */
+export type FlameSearchJson = FlameSearchResult & { total: number };
 
 /** api/goroutines: the grouped dump, or available: false when the profile came without one. */
 export interface Goroutines extends GoroutineDump {

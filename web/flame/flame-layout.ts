@@ -97,16 +97,18 @@ export function layoutFlame(tree: FlameTree, zoom: number, widthPx: number): Fla
 
 /**
  * Queues the children wide enough to see, heaviest first (the hot path reads along the left), and merges the rest
- * into one block at the end. Only the wide ones are sorted: at most about width / MIN_FRAME_PX of them.
+ * into one block at the end: the narrow children the tree holds and those the server left out, which are what the
+ * node's value leaves over. Only the wide ones are sorted: at most about width / MIN_FRAME_PX of them.
  */
 function layoutChildren(tree: FlameTree, { node, x }: Pending, scale: number, next: Pending[]): void {
   const threshold = MIN_FRAME_PX / scale;
   const wide: number[] = [];
-  let narrowValue = 0;
+  let narrowValue = tree.value[node] - tree.self[node];
   for (let c = tree.childStart[node]; c < tree.childStart[node + 1]; c++) {
     const child = tree.children[c];
-    if (tree.value[child] >= threshold) wide.push(child);
-    else narrowValue += tree.value[child];
+    if (tree.value[child] < threshold) continue;
+    wide.push(child);
+    narrowValue -= tree.value[child];
   }
   wide.sort((a, b) => tree.value[b] - tree.value[a] || a - b);
   let offset = x;

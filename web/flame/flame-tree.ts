@@ -1,6 +1,10 @@
 import type { FlameGraphJson } from '../app/api-types';
 
-/** The call tree in typed arrays. */
+/**
+ * The call tree as the server cut it, in typed arrays: nodes 0 .. zoom are the path from the root to the zoomed
+ * frame; below it, every frame worth at least minValue. A node's value minus its self value minus its children's
+ * is what its left-out (narrow) children add up to.
+ */
 export interface FlameTree {
   sampleType: string;
   unit: string;
@@ -16,6 +20,9 @@ export interface FlameTree {
   /** Children of node i are children[childStart[i] .. childStart[i + 1]). */
   childStart: Int32Array;
   children: Int32Array;
+  /** The zoomed node; its subtree is complete down to minValue. */
+  zoom: number;
+  minValue: number;
 }
 
 /** Linear in the tree: ordering children is left to the layout, which only orders what it draws. */
@@ -44,6 +51,8 @@ export function buildFlameTree(json: FlameGraphJson): FlameTree {
     maxDepth,
     childStart,
     children,
+    zoom: json.zoom,
+    minValue: json.minValue,
   };
 }
 
@@ -59,6 +68,12 @@ function childLists(parent: Int32Array): { childStart: Int32Array; children: Int
   return { childStart, children };
 }
 
+/** True when `node` is `ancestor` or below it. */
+export function isWithin(tree: FlameTree, node: number, ancestor: number): boolean {
+  for (let n = node; n >= 0; n = tree.parent[n]) if (n === ancestor) return true;
+  return false;
+}
+
 /** Nodes from the root to `node`, root first. */
 export function pathTo(tree: FlameTree, node: number): number[] {
   const path: number[] = [];
@@ -70,7 +85,7 @@ export function nameOf(tree: FlameTree, node: number): string {
   return tree.names[tree.name[node]];
 }
 
-/** The node reached by following frame names from the root, or 0 (the root) when the path no longer exists. */
+/** The node reached by following frame names from the root, or -1 when this tree does not hold the path. */
 export function findByNames(tree: FlameTree, names: string[]): number {
   let node = 0;
   for (const wanted of names) {
@@ -81,7 +96,7 @@ export function findByNames(tree: FlameTree, names: string[]): number {
         break;
       }
     }
-    if (next < 0) return 0;
+    if (next < 0) return -1;
     node = next;
   }
   return node;

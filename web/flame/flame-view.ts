@@ -5,12 +5,16 @@ import { currentTheme, onThemeChange, Theme } from '../app/theme';
 import { refineQuery, UrlState, ViewState } from '../app/url-state';
 import { paletteFor } from './flame-colors';
 import { drawFlame, prepareCanvas, ROW_HEIGHT } from './flame-canvas';
-import { FlameLayout, frameAt, isMerged, layoutFlame } from './flame-layout';
-import { markFunction, searchTree, SearchResult } from './flame-search';
+import { FlameLayout, frameAt, isMerged, layoutFlame, MIN_FRAME_PX } from './flame-layout';
+import { markFunction, matchNodes } from './flame-search';
 import { tooltipContent, placeTooltip } from './flame-tooltip';
-import { buildFlameTree, findByNames, FlameTree, nameOf, namesTo, pathTo } from './flame-tree';
+import { buildFlameTree, findByNames, FlameTree, isWithin, nameOf, namesTo, pathTo } from './flame-tree';
 
-/** The flame graph panel: fetches the call tree, keeps zoom/search/selection in step with the URL, draws on canvas. */
+/**
+ * The flame graph panel: fetches the call tree the server cut for the current zoom, keeps zoom/search/selection
+ * in step with the URL, draws on canvas. A zoom into a frame draws at once from the tree in hand, then again from
+ * the server's cut for that frame, which holds the frames too narrow to have been sent before.
+ */
 export class FlameView {
   private readonly panel = byId('flame-panel');
   private readonly scroller = byId('flame-scroll');
@@ -24,7 +28,10 @@ export class FlameView {
   private tree?: FlameTree;
   private layout?: FlameLayout;
   private zoom = 0;
-  private search?: SearchResult;
+  private matched?: Uint8Array;
+  private searchToken = 0;
+  /** The resolution of the cut in hand. */
+  private resolution = 0;
   private selected?: Uint8Array;
   private hovered = -1;
   private theme: Theme = currentTheme();
@@ -47,7 +54,10 @@ export class FlameView {
     });
     state.subscribe((next, previous) => this.onState(next, previous));
     this.syncControls(state.current);
-    if (state.current.view === 'flame') void this.load(state.current);
+    if (state.current.view === 'flame') {
+      void this.load(state.current);
+      void this.applySearch(state.current);
+    }
   }
 
   private onState(next: ViewState, previous: ViewState): void {
@@ -56,27 +66,34 @@ export class FlameView {
     const refetch = refineQuery(next).toString() !== refineQuery(previous).toString() || next.inverted !== previous.inverted;
     if (refetch || !this.tree) {
       void this.load(next);
+      void this.applySearch(next); // the share depends on the refinement too
       return;
     }
     if (next.zoom.join(';') !== previous.zoom.join(';')) this.applyZoom(next);
-    if (next.search !== previous.search) this.applySearch(next);
+    if (next.search !== previous.search) void this.applySearch(next);
     if (next.fn !== previous.fn) this.applySelection(next);
     if (previous.view !== 'flame') this.relayout();
     this.scheduleDraw();
   }
 
-  private async load(state: ViewState): Promise<void> {
+  /** Fetches the cut for the state's zoom; `zoomStarted` times a zoom until this, its complete drawing. */
+  private async load(state: ViewState, zoomStarted?: number): Promise<void> {
     const token = ++this.loadToken;
     this.panel.setAttribute('aria-busy', 'true');
     try {
-      const json = await api.flameGraph(refineQuery(state), state.inverted);
+      const resolution = this.wantedResolution();
+      const json = await api.flameGraph(refineQuery(state), state.inverted, state.zoom, resolution);
       if (token !== this.loadToken) return;
+      this.resolution = resolution;
       this.tree = buildFlameTree(json);
+      this.zoom = this.tree.zoom;
       this.palette = paletteFor(this.tree.names, this.theme);
-      this.applyZoom(state);
-      this.applySearch(state);
+      this.relayout();
+      this.renderBreadcrumb();
+      this.markSearch(state);
       this.applySelection(state);
       this.draw();
+      if (zoomStarted !== undefined) performance.measure('flame:zoom', { start: zoomStarted });
     } catch (error) {
       if (token === this.loadToken) this.onError(error);
     } finally {
@@ -84,30 +101,76 @@ export class FlameView {
     }
   }
 
+  /**
+   * Draws the new zoom from the tree in hand when it holds it (a frame below the current zoom). When the tree in
+   * hand holds every frame of a pixel or more at the new zoom, that drawing is exactly what the server's cut would
+   * draw (narrower frames are merged either way), so nothing is fetched; otherwise the cut is fetched and drawn.
+   */
   private applyZoom(state: ViewState): void {
     if (!this.tree) return;
     const started = performance.now();
-    this.zoom = findByNames(this.tree, state.zoom);
-    this.relayout();
-    performance.measure('flame:zoom', { start: started });
-    this.renderBreadcrumb();
+    const node = findByNames(this.tree, state.zoom);
+    if (node >= 0 && isWithin(this.tree, node, this.tree.zoom)) {
+      this.zoom = node;
+      this.relayout();
+      this.renderBreadcrumb();
+      if (this.tree.minValue <= (Math.abs(this.tree.value[node]) * MIN_FRAME_PX) / this.scroller.clientWidth) {
+        this.loadToken++; // a cut still on its way is for another zoom
+        this.panel.removeAttribute('aria-busy');
+        this.draw();
+        performance.measure('flame:zoom', { start: started });
+        return;
+      }
+    }
+    void this.load(state, started);
   }
 
-  private applySearch(state: ViewState): void {
-    if (!this.tree) return;
+  /** Highlights the matching frames in hand at once; the share they cover comes from the server. */
+  private async applySearch(state: ViewState): Promise<void> {
     const started = performance.now();
+    const token = ++this.searchToken;
+    this.markSearch(state);
+    const source = state.search;
+    const valid = userRegex(source) !== undefined;
+    this.searchStatus.classList.toggle('error', Boolean(source) && !valid);
+    if (!source) this.searchStatus.textContent = '';
+    else if (!valid) this.searchStatus.textContent = 'not a valid regular expression';
+    if (!source || !valid) return;
+    this.searchStatus.textContent = 'searching…';
+    try {
+      const found = await api.flameSearch(refineQuery(state), state.inverted, source);
+      if (token !== this.searchToken) return;
+      const { value, functions, total } = found;
+      this.searchStatus.textContent =
+        functions === 0 ? 'no match' : `${functions} ${functions === 1 ? 'function' : 'functions'} · ${formatValue(value, this.tree?.unit ?? '')} · ${formatPercent(value, total)} of total`;
+      performance.measure('flame:search', { start: started });
+    } catch (error) {
+      if (token === this.searchToken) this.onError(error);
+    }
+  }
+
+  private markSearch(state: ViewState): void {
     const pattern = userRegex(state.search);
-    this.search = pattern ? searchTree(this.tree, pattern) : undefined;
-    performance.measure('flame:search', { start: started });
-    this.renderSearchStatus(state.search);
+    this.matched = this.tree && pattern ? matchNodes(this.tree, pattern) : undefined;
+    this.scheduleDraw();
   }
 
   private applySelection(state: ViewState): void {
     this.selected = this.tree && state.fn ? markFunction(this.tree, state.fn) : undefined;
   }
 
+  /**
+   * The cut the server should send: every frame of a pixel or more at this width. A power of two, so that
+   * resizing within one does not refetch.
+   */
+  private wantedResolution(): number {
+    const width = this.scroller.clientWidth || 1024;
+    return 2 ** Math.ceil(Math.log2(Math.min(Math.max(width, 512), 16384)));
+  }
+
   private relayout(): void {
     if (!this.tree || this.scroller.clientWidth === 0) return;
+    if (this.wantedResolution() > this.resolution && this.state.current.view === 'flame') void this.load(this.state.current);
     this.layout = layoutFlame(this.tree, this.zoom, this.scroller.clientWidth);
     this.hovered = -1;
     const contentHeight = this.layout.rows * ROW_HEIGHT;
@@ -133,7 +196,7 @@ export class FlameView {
       theme: this.theme,
       palette: this.palette,
       scrollTop: this.scroller.scrollTop,
-      matched: this.search?.matched,
+      matched: this.matched,
       selected: this.selected,
       hovered: this.hovered,
     });
@@ -165,18 +228,6 @@ export class FlameView {
     reset.hidden = this.zoom === 0;
     reset.addEventListener('click', () => this.zoomTo(0));
     this.breadcrumb.replaceChildren(...items, reset);
-  }
-
-  private renderSearchStatus(source: string): void {
-    const tree = this.tree;
-    this.searchStatus.classList.toggle('error', Boolean(source) && !this.search);
-    if (!source || !tree) this.searchStatus.textContent = '';
-    else if (!this.search) this.searchStatus.textContent = 'not a valid regular expression';
-    else if (this.search.functions === 0) this.searchStatus.textContent = 'no match';
-    else {
-      const { value, functions } = this.search;
-      this.searchStatus.textContent = `${functions} ${functions === 1 ? 'function' : 'functions'} · ${formatValue(value, tree.unit)} · ${formatPercent(value, tree.total)} of total`;
-    }
   }
 
   private zoomTo(node: number): void {
