@@ -272,9 +272,9 @@ describe('cpu profile', () => {
     expect(await flameColumn(page, 3)).toContain('main.hashLoop');
     await screenshot(page, 'cpu-flame');
     await page.locator('#flame-inverted').check();
-    await waitForFlame(page);
     expect(new URL(page.url()).searchParams.get('inverted')).toBe('1');
-    expect((await flameColumn(page, 3))[1]).toBe('main.hashLoop'); // bottom-up: the leaf sits right under the root
+    // Bottom-up: the leaf sits right under the root (once the bottom-up cut has arrived).
+    await eventually(() => flameColumn(page, 3), (column) => expect(column[1]).toBe('main.hashLoop'));
     await screenshot(page, 'cpu-inverted');
     expect(problems).toEqual([]);
     await page.close();
