@@ -18,7 +18,7 @@ export async function measureDecode(file: string, runs: number): Promise<DecodeF
   const ours = { ms: [] as number[], rss: [] as number[] };
   const pprof = { ms: [] as number[], rss: [] as number[] };
   for (let i = 0; i < runs; i++) {
-    const { stdout } = await run(NODE, ['-r', './test/support/register-ts.js', 'bench/analyze-once.ts', file], { cwd: ROOT, maxBuffer: 1 << 20 });
+    const { stdout } = await run(NODE, ['bench/analyze-once.js', file], { cwd: ROOT, maxBuffer: 1 << 20 });
     const result = JSON.parse(stdout);
     ours.ms.push(result.ms);
     ours.rss.push(result.peakRssKb / 1024);

@@ -135,7 +135,7 @@ describe.each(FIXTURES)('%s.pb.gz', (fixture) => {
     const index = data.defaultSampleIndex;
     const names = [...topTable(data, model, index).rows].sort((a, b) => b.cum - a.cum).slice(0, 3).map((r) => r.name);
     for (const name of names) {
-      const ours = peek(data, model, index, name);
+      const ours = peek(data, { granularity: 'functions', refine: {}, sampleIndex: index, name });
       const reference = await goPprofPeek(file, name);
       const strip = (edges: Array<{ name: string; value: number }>) => edges.map(({ name: n, value }) => ({ name: n, value }));
       expect({ flat: ours?.flat, cum: ours?.cum, callers: strip(ours?.callers ?? []), callees: strip(ours?.callees ?? []) }).toEqual(reference);
@@ -225,9 +225,8 @@ describe('synthetic profiles for what real ones rarely show', () => {
     expect(ourTop(load(file), c)).toEqual(await pprofTop(file, c));
     await expectSameGraph(file, c, { nodeFraction: 0, edgeFraction: 0, nodeCount: 0 });
     const data = load(file);
-    const model = aggregate(data, { refine: c.refine, granularity: c.granularity });
     for (const fn of ['main.f', 'main.inlined']) {
-      const ours = peek(data, model, 0, fn);
+      const ours = peek(data, { granularity: c.granularity ?? 'functions', refine: c.refine ?? {}, sampleIndex: 0, name: fn });
       if (!ours) continue;
       const reference = await goPprofPeek(file, fn, pprofOptions(c));
       expect({ flat: ours.flat, cum: ours.cum, callers: ours.callers.map((e) => ({ name: e.name, value: e.value })), callees: ours.callees.map((e) => ({ name: e.name, value: e.value })) }).toEqual(reference);

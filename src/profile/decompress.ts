@@ -18,7 +18,7 @@ export function decompress(bytes: Uint8Array, maxBytes: number): Uint8Array {
     return bytes;
   }
   try {
-    return zlib.gunzipSync(bytes, { maxOutputLength: maxBytes });
+    return zlib.gunzipSync(bytes, { maxOutputLength: maxBytes, chunkSize: outputChunkSize(bytes, maxBytes) });
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
     if (e.code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) {
@@ -26,4 +26,22 @@ export function decompress(bytes: Uint8Array, maxBytes: number): Uint8Array {
     }
     throw new ProfileError(`decompressing profile: ${e.message}`);
   }
+}
+
+/** Deflate expands at most about 1032:1. */
+const MAX_DEFLATE_RATIO = 1032;
+const DEFAULT_CHUNK = 64 * 1024;
+
+/**
+ * One output chunk of the size the gzip trailer announces (ISIZE, the length mod 2^32), so zlib writes the profile
+ * once instead of into chunks it then concatenates: half the peak memory of a large profile's decompression. The
+ * trailer is untrusted, so the chunk is capped by what the input could expand to and by the limit; a wrong size
+ * only means more chunks.
+ */
+function outputChunkSize(bytes: Uint8Array, maxBytes: number): number {
+  if (bytes.length < 18) return DEFAULT_CHUNK;
+  const tail = bytes.length - 4;
+  const announced = (bytes[tail] | (bytes[tail + 1] << 8) | (bytes[tail + 2] << 16) | (bytes[tail + 3] << 24)) >>> 0;
+  const size = Math.min(announced + 1, bytes.length * MAX_DEFLATE_RATIO, maxBytes + 1);
+  return Math.max(DEFAULT_CHUNK, size);
 }

@@ -1,13 +1,15 @@
 import { ProfileData, sampleCount } from '../profile/profile-data';
+import { GRAPH_DEFAULTS } from './callgraph';
 import { frameKeys, Granularity } from './granularity';
 import { GrowableFloat64, GrowableInt32 } from './growable';
 import { IdTable } from './id-table';
 import { RefinedStacks, RefineOptions } from './refine';
 
 /**
- * The aggregated model the top table, peek and call graph read: per node key and sample type, flat and cum; the
- * caller -> callee edges. Built in one pass over the samples. (The flame graph reads the stacks themselves:
- * flame-stacks.ts.)
+ * The aggregated model the summary and the top table read: per node key and sample type, flat and cum, and pprof's
+ * inline marks. Built in one pass over the samples. It keeps no caller -> callee edge table: on a profile with many
+ * distinct call pairs that outweighs the profile itself, and only peek reads edges (it scans the stacks for the
+ * one function, peek.ts); the call graph builds its own (callgraph.ts), the flame graph reads the stacks.
  */
 export interface Aggregate {
   typeCount: number;
@@ -22,11 +24,15 @@ export interface Aggregate {
    * it before applyFocus), so percentages stay of the whole profile.
    */
   totals: Float64Array;
-  edges: Edges;
+  /**
+   * key * typeCount + t: 1 when pprof's top marks the node "(inline)", 2 "(partial-inline)", 0 neither
+   * (report.TextItems: every, or only some, of the calls into it above the edge fraction were inlined).
+   */
+  inlineLabels: Uint8Array;
 }
 
 /** pprof's graph edges between node keys (graph.newGraph): a callee's value counted once per sample. */
-export interface Edges {
+interface Edges {
   from: Int32Array;
   to: Int32Array;
   /** 1 when every call along the edge was inlined. */
@@ -138,19 +144,43 @@ class Builder {
     for (let t = 0; t < T; t++) target[index * T + t] += values[base + t];
   }
 
-  result(): Pick<Aggregate, 'flat' | 'cum' | 'edges'> {
-    const edges = this.edgeFrom.length;
-    return {
-      flat: this.flat,
-      cum: this.cum,
-      edges: {
-        from: this.edgeFrom.toArray(),
-        to: this.edgeTo.toArray(),
-        inline: Uint8Array.from(this.edgeInline.toArray()),
-        weight: this.edgeWeight.toArray(edges * this.T),
-      },
+  result(): Pick<Aggregate, 'flat' | 'cum' | 'inlineLabels'> {
+    const count = this.edgeFrom.length;
+    const edges: Edges = {
+      from: this.edgeFrom.toArray(),
+      to: this.edgeTo.toArray(),
+      inline: Uint8Array.from(this.edgeInline.toArray()),
+      weight: this.edgeWeight.toArray(count * this.T),
     };
+    return { flat: this.flat, cum: this.cum, inlineLabels: inlineLabels(edges, this.flat, this.T) };
   }
+}
+
+/**
+ * report.TextItems' marks, per key and type: a node is "inline" when every edge into it is an inlined call,
+ * "partial-inline" when some are; edges below the edge fraction of the flat sum were trimmed first
+ * (newTrimmedGraph).
+ */
+function inlineLabels(edges: Edges, flat: Float64Array, T: number): Uint8Array {
+  const keyCount = flat.length / T;
+  const labels = new Uint8Array(flat.length);
+  const inline = new Uint8Array(keyCount);
+  const direct = new Uint8Array(keyCount);
+  for (let t = 0; t < T; t++) {
+    let flatSum = 0;
+    for (let k = 0; k < keyCount; k++) flatSum += flat[k * T + t];
+    const cutoff = Math.abs(Math.trunc(flatSum * GRAPH_DEFAULTS.edgeFraction));
+    inline.fill(0);
+    direct.fill(0);
+    for (let e = 0; e < edges.to.length; e++) {
+      const w = edges.weight[e * T + t];
+      if (w === 0 || Math.abs(w) < cutoff) continue;
+      if (edges.inline[e]) inline[edges.to[e]] = 1;
+      else direct[edges.to[e]] = 1;
+    }
+    for (let k = 0; k < keyCount; k++) if (inline[k]) labels[k * T + t] = direct[k] ? 2 : 1;
+  }
+  return labels;
 }
 
 /** (from, to) -> edge: a dense matrix while functions are few enough (the usual case), else a hash table. */

@@ -4,6 +4,7 @@ import { callGraph, CallGraphData, CallGraphRequest } from './callgraph';
 import { searchFlame, FlameSearchRequest, FlameSearchResult } from './flame-search';
 import { flameStacks, FlameStacks, FlameStacksOptions } from './flame-stacks';
 import { flameGraph, FlameGraphData, FlameGraphRequest } from './flamegraph';
+import { peek, PeekData, PeekRequest } from './peek';
 
 /** The heavy report work a viewer hands to a worker thread: pure functions of the profile and a request. */
 export type ReportJob =
@@ -11,7 +12,8 @@ export type ReportJob =
   | { kind: 'callgraph'; request: CallGraphRequest }
   | { kind: 'flamestacks'; options: FlameStacksOptions }
   | { kind: 'flamegraph'; stacks: FlameStacks; request: FlameGraphRequest }
-  | { kind: 'flamesearch'; stacks: FlameStacks; request: FlameSearchRequest };
+  | { kind: 'flamesearch'; stacks: FlameStacks; request: FlameSearchRequest }
+  | { kind: 'peek'; request: PeekRequest };
 
 interface Results {
   aggregate: Aggregate;
@@ -19,6 +21,7 @@ interface Results {
   flamestacks: FlameStacks;
   flamegraph: FlameGraphData;
   flamesearch: FlameSearchResult;
+  peek: PeekData | undefined;
 }
 
 export type ReportResult<J extends ReportJob> = Results[J['kind']];
@@ -40,6 +43,8 @@ function run(data: ProfileData, job: ReportJob): Results[ReportJob['kind']] {
       return flameGraph(data, job.stacks, job.request);
     case 'flamesearch':
       return searchFlame(data, job.stacks, job.request);
+    case 'peek':
+      return peek(data, job.request);
   }
 }
 
@@ -55,12 +60,12 @@ export const INLINE_RUNNER: ReportRunner = {
 /** The buffers of a job's result that can move between threads instead of being copied. */
 export function resultTransferables(result: unknown): ArrayBuffer[] {
   if (!isAggregate(result)) return [];
-  const { flat, cum, totals, edges } = result;
-  return [flat, cum, totals, edges.from, edges.to, edges.inline, edges.weight]
+  const { flat, cum, totals, inlineLabels } = result;
+  return [flat, cum, totals, inlineLabels]
     .map((a) => a.buffer)
     .filter((b): b is ArrayBuffer => !isShared(b));
 }
 
 function isAggregate(value: unknown): value is Aggregate {
-  return typeof value === 'object' && value !== null && 'edges' in value && 'cum' in value;
+  return typeof value === 'object' && value !== null && 'inlineLabels' in value && 'cum' in value;
 }

@@ -1,6 +1,7 @@
-import { ProfileData } from '../profile/profile-data';
-import { Aggregate } from './aggregate';
+import { ProfileData, sampleCount } from '../profile/profile-data';
 import { compareText } from './graph';
+import { frameKeys, Granularity } from './granularity';
+import { RefinedStacks, RefineOptions } from './refine';
 import { formatPercent, formatValue } from './units';
 
 export interface PeekEdge {
@@ -21,26 +22,54 @@ export interface PeekData {
   callees: PeekEdge[];
 }
 
+export interface PeekRequest {
+  granularity: Granularity;
+  refine: RefineOptions;
+  sampleIndex: number;
+  /** The node's name as the top table shows it. */
+  name: string;
+}
+
 /**
  * pprof's -peek for one node (report.printTree, untrimmed): the edges into and out of it, each with the value
  * that flowed along it, heaviest first. Undefined when the node has no value for this sample type.
+ * One pass over the stacks, counting only the edges that touch the node, by graph.newGraph's rule (consecutive
+ * distinct nodes, an edge counted once per sample): no profile-wide edge table is built or kept.
  */
-export function peek(data: ProfileData, model: Aggregate, sampleIndex: number, name: string): PeekData | undefined {
-  const key = model.names.indexOf(name);
-  const T = model.typeCount;
-  const { unit } = data.sampleTypes[sampleIndex];
-  const flat = key >= 0 ? model.flat[key * T + sampleIndex] : 0;
-  const cum = key >= 0 ? model.cum[key * T + sampleIndex] : 0;
-  if (flat === 0 && cum === 0) return undefined;
-  const callers: Array<{ name: string; value: number }> = [];
-  const callees: Array<{ name: string; value: number }> = [];
-  const { from, to, weight } = model.edges;
-  for (let e = 0; e < from.length; e++) {
-    const value = weight[e * T + sampleIndex];
-    if (value === 0) continue;
-    if (to[e] === key) callers.push({ name: model.names[from[e]], value });
-    if (from[e] === key) callees.push({ name: model.names[to[e]], value });
+export function peek(data: ProfileData, request: PeekRequest): PeekData | undefined {
+  const { keyOfFrame, names } = frameKeys(data, request.granularity);
+  const key = names.indexOf(request.name);
+  if (key < 0) return undefined;
+  const T = data.sampleTypes.length;
+  const t = request.sampleIndex;
+  const { values } = data;
+  const stacks = new RefinedStacks(data, request.refine);
+  const frames = new Int32Array(stacks.maxDepth);
+  const into = new EdgeSums(names.length);
+  const out = new EdgeSums(names.length);
+  let flat = 0;
+  let cum = 0;
+  for (let s = 0, n = sampleCount(data); s < n; s++) {
+    if (isZero(values, s * T, T)) continue; // pprof skips samples with no value
+    const depth = stacks.frames(s, frames);
+    if (depth < 0) continue;
+    const v = values[s * T + t];
+    let previous = -1;
+    let seen = false;
+    for (let i = 0; i < depth; i++) {
+      const k = keyOfFrame[frames[i]];
+      if (k === key) seen = true;
+      if (previous >= 0 && previous !== k) {
+        if (k === key) into.add(previous, s, v);
+        if (previous === key) out.add(k, s, v);
+      }
+      previous = k;
+    }
+    if (seen) cum += v;
+    if (keyOfFrame[frames[depth - 1]] === key) flat += v;
   }
+  if (flat === 0 && cum === 0) return undefined;
+  const { unit } = data.sampleTypes[t];
   const edge = ({ name: other, value }: { name: string; value: number }): PeekEdge => ({
     name: other,
     value,
@@ -50,12 +79,40 @@ export function peek(data: ProfileData, model: Aggregate, sampleIndex: number, n
   const order = (a: { name: string; value: number }, b: { name: string; value: number }) =>
     Math.abs(b.value) - Math.abs(a.value) || compareText(a.name, b.name);
   return {
-    function: name,
+    function: request.name,
     flat,
     cum,
     flatText: formatValue(flat, unit),
     cumText: formatValue(cum, unit),
-    callers: callers.sort(order).map(edge),
-    callees: callees.sort(order).map(edge),
+    callers: into.list(names).sort(order).map(edge),
+    callees: out.list(names).sort(order).map(edge),
   };
+}
+
+/** Per other node, the value along its edge with the peeked one, each sample counted once. */
+class EdgeSums {
+  private readonly value: Float64Array;
+  private readonly stamp: Int32Array;
+  private readonly touched: number[] = [];
+
+  constructor(keyCount: number) {
+    this.value = new Float64Array(keyCount);
+    this.stamp = new Int32Array(keyCount).fill(-1);
+  }
+
+  add(other: number, sample: number, v: number): void {
+    if (this.stamp[other] === sample) return;
+    if (this.stamp[other] === -1) this.touched.push(other);
+    this.stamp[other] = sample;
+    this.value[other] += v;
+  }
+
+  list(names: string[]): Array<{ name: string; value: number }> {
+    return this.touched.filter((k) => this.value[k] !== 0).map((k) => ({ name: names[k], value: this.value[k] }));
+  }
+}
+
+function isZero(values: Float64Array, base: number, count: number): boolean {
+  for (let i = 0; i < count; i++) if (values[base + i] !== 0) return false;
+  return true;
 }

@@ -1,6 +1,5 @@
 import { ProfileData } from '../profile/profile-data';
 import { Aggregate } from './aggregate';
-import { GRAPH_DEFAULTS } from './callgraph';
 import { compareText } from './graph';
 import { formatPercent, formatValue } from './units';
 
@@ -43,7 +42,6 @@ export function topTable(data: ProfileData, model: Aggregate, sampleIndex: numbe
       compareText(model.names[a], model.names[b]) ||
       Math.abs(cumOf(b)) - Math.abs(cumOf(a)),
   );
-  const inline = inlineLabels(model, sampleIndex);
   let running = 0;
   const rows = keys.slice(0, limit).map((k): TopRow => {
     const flat = flatOf(k);
@@ -59,32 +57,14 @@ export function topTable(data: ProfileData, model: Aggregate, sampleIndex: numbe
       flatPercent: formatPercent(flat, total),
       sumPercent: formatPercent(running, total),
       cumPercent: formatPercent(cum, total),
-      ...(inline.has(k) ? { inline: inline.get(k) } : {}),
+      ...inlineMark(model.inlineLabels[k * T + sampleIndex]),
     };
   });
   return { sampleType: type, unit, total, totalText: formatValue(total, unit), rows };
 }
 
-/**
- * report.TextItems: a node is "inline" when every edge into it is an inlined call, "partial-inline" when some
- * are; edges below the edge fraction of the flat sum were trimmed first (newTrimmedGraph).
- */
-function inlineLabels(model: Aggregate, sampleIndex: number): Map<number, 'inline' | 'partial-inline'> {
-  const T = model.typeCount;
-  let flatSum = 0;
-  for (let k = 0; k < model.names.length; k++) flatSum += model.flat[k * T + sampleIndex];
-  const cutoff = Math.abs(Math.trunc(flatSum * GRAPH_DEFAULTS.edgeFraction));
-  const inlined = new Map<number, { inline: boolean; direct: boolean }>();
-  const { to, inline, weight } = model.edges;
-  for (let e = 0; e < to.length; e++) {
-    const w = weight[e * T + sampleIndex];
-    if (w === 0 || Math.abs(w) < cutoff) continue;
-    const seen = inlined.get(to[e]) ?? { inline: false, direct: false };
-    if (inline[e]) seen.inline = true;
-    else seen.direct = true;
-    inlined.set(to[e], seen);
-  }
-  const labels = new Map<number, 'inline' | 'partial-inline'>();
-  for (const [k, seen] of inlined) if (seen.inline) labels.set(k, seen.direct ? 'partial-inline' : 'inline');
-  return labels;
+function inlineMark(code: number): Pick<TopRow, 'inline'> {
+  if (code === 1) return { inline: 'inline' };
+  if (code === 2) return { inline: 'partial-inline' };
+  return {};
 }

@@ -4,13 +4,14 @@ import { FlameSearchRequest, FlameSearchResult } from '../report/flame-search';
 import { FlameStacks, FlameStacksOptions } from '../report/flame-stacks';
 import { FlameGraphData, FlameGraphRequest } from '../report/flamegraph';
 import { GoroutineDump, parseGoroutineDump } from '../report/goroutines';
+import { PeekData, PeekRequest } from '../report/peek';
 import { Granularity } from '../report/granularity';
 import { INLINE_RUNNER, ReportRunner } from '../report/jobs';
 import { REFINE_KEYS, RefineOptions } from '../report/refine';
 import { cacheKey } from './view-query';
 import { ViewerProfile } from './viewer-profile';
 
-/** How many refined aggregates, call graphs and flame graph answers a viewer keeps (each is small). */
+/** How many refined aggregates, call graphs, peeks and flame graph answers a viewer keeps (each is small). */
 const CACHED_VIEWS = 16;
 /** How many sets of flame stacks (about 2 bytes per frame of every sample) a viewer keeps. */
 const CACHED_STACKS = 2;
@@ -51,6 +52,12 @@ export class ProfileViews {
   callGraph(request: CallGraphRequest): Promise<CallGraphData> {
     const { data } = this.profile.analysis;
     return this.cache.get(cacheKey({ view: 'callgraph', ...request }), () => this.runner.report(data, { kind: 'callgraph', request }));
+  }
+
+  /** Callers and callees of one node, from a scan of the stacks in a worker (undefined: no such node). */
+  peek(request: PeekRequest): Promise<PeekData | undefined> {
+    const { data } = this.profile.analysis;
+    return this.cache.get(cacheKey({ view: 'peek', ...request }), () => this.runner.report(data, { kind: 'peek', request }));
   }
 
   /** The flame graph for one zoom, cut in a worker from the view's stacks (built once per view, in a worker too). */

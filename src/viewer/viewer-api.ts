@@ -3,7 +3,6 @@ import { InputError, NotFoundError } from '../errors';
 import { flameGraphSvg } from '../report/flamegraph-svg';
 import { refineGoroutines } from '../report/goroutines';
 import { GRANULARITIES } from '../report/granularity';
-import { peek } from '../report/peek';
 import { REFINE_KEYS } from '../report/refine';
 import { topTable } from '../report/top';
 import { formatValue } from '../report/units';
@@ -76,8 +75,7 @@ function viewOf(profile: ViewerProfile, query: URLSearchParams): ViewQuery {
 
 async function peekAt(profile: ViewerProfile, view: ViewQuery, name: string | null) {
   if (!name) throw new InputError('which function to peek at?', [{ key: 'function', message: 'is required: a node name as the top table shows it' }]);
-  const model = await viewsOf(profile).aggregate({ granularity: view.granularity, refine: view.refine });
-  const result = peek(profile.analysis.data, model, view.sampleIndex, name);
+  const result = await viewsOf(profile).peek({ granularity: view.granularity, refine: view.refine, sampleIndex: view.sampleIndex, name });
   if (!result) {
     throw new InputError(`no node named ${JSON.stringify(name.slice(0, 200))}`, [
       { key: 'function', message: 'is not a node of this view (sample type, granularity, refinement)' },

@@ -9,9 +9,13 @@ import { ReportJob, ReportResult, ReportRunner } from '../report/jobs';
 
 export type WorkerMessage =
   | { id: number; kind: 'analyze'; bytes: ArrayBuffer; options: DecodeOptions }
-  | { id: number; kind: 'report'; data: ProfileData; job: ReportJob };
+  | { id: number; kind: 'report'; data: ProfileData; job: ReportJob }
+  | { id: number; kind: 'gc' };
 
-export type WorkerReply = { id: number; result: unknown } | { id: number; error: { name: string; message: string } };
+export type WorkerReply =
+  | { id: number; result: unknown }
+  | { id: number; error: { name: string; message: string } }
+  | { id: number; collected: true };
 
 interface Pending {
   message: WorkerMessage;
@@ -43,6 +47,7 @@ export class AnalyzePool implements ReportRunner {
   private readonly idle: Worker[] = [];
   private readonly busy = new Map<Worker, Pending>();
   private readonly queue: Pending[] = [];
+  private readonly collecting = new Map<Worker, () => void>();
   private nextId = 1;
   private closed = false;
 
@@ -61,6 +66,23 @@ export class AnalyzePool implements ReportRunner {
     const message: WorkerMessage = { id: this.nextId++, kind: 'report', data, job };
     const timeoutMs = this.options.reportTimeoutMs ?? DEFAULT_REPORT_TIMEOUT_MS;
     return this.submit(message, [], 'refining profile', timeoutMs) as Promise<ReportResult<J>>;
+  }
+
+  /**
+   * Runs a full garbage collection in every idle worker, when the process has --expose-gc (the bench): decode
+   * scratch (the gunzipped bytes, growable arrays) is otherwise held until the worker's next collection.
+   */
+  async collectGarbage(): Promise<void> {
+    const workers = this.idle.filter((w) => !this.collecting.has(w));
+    await Promise.all(
+      workers.map(
+        (worker) =>
+          new Promise<void>((resolve) => {
+            this.collecting.set(worker, resolve);
+            worker.postMessage({ id: 0, kind: 'gc' } satisfies WorkerMessage);
+          }),
+      ),
+    );
   }
 
   async close(): Promise<void> {
@@ -101,6 +123,11 @@ export class AnalyzePool implements ReportRunner {
     });
     worker.unref();
     worker.on('message', (reply: WorkerReply) => {
+      if ('collected' in reply) {
+        this.collecting.get(worker)?.();
+        this.collecting.delete(worker);
+        return;
+      }
       const pending = this.busy.get(worker);
       this.busy.delete(worker);
       this.idle.push(worker);
@@ -118,6 +145,8 @@ export class AnalyzePool implements ReportRunner {
 
   /** A worker died (out of memory, crash, time limit): fail its job and let dispatch start a fresh one. */
   private lose(worker: Worker, reason: string): void {
+    this.collecting.get(worker)?.();
+    this.collecting.delete(worker);
     const pending = this.busy.get(worker);
     this.busy.delete(worker);
     const idleAt = this.idle.indexOf(worker);

@@ -7,6 +7,12 @@ import type { WorkerMessage, WorkerReply } from './analyze-pool';
 // Runs the pool's jobs: decode + aggregate of new profiles, and refined views of decoded ones (whose typed arrays
 // arrive shared, not copied). Replies transfer their own buffers instead of copying them.
 parentPort?.on('message', (message: WorkerMessage) => {
+  if (message.kind === 'gc') {
+    // Only under --expose-gc (the bench): a memory measurement should see live data, not this thread's garbage.
+    (globalThis as { gc?: () => void }).gc?.();
+    parentPort?.postMessage({ id: message.id, collected: true } satisfies WorkerReply);
+    return;
+  }
   let reply: WorkerReply;
   let transfer: ArrayBuffer[] = [];
   try {
