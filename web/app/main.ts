@@ -29,8 +29,10 @@ async function start(): Promise<void> {
   };
   bindViewTabs(state);
   bindMenus();
-  // The flame graph and the table start fetching before api/profile answers: first paint waits on one round trip.
-  new FlameView(state, onError);
+  // The flame graph starts fetching before api/profile answers: first paint waits on one round trip. The table
+  // and the rest are laid out after it (or at once when another view is shown), so they do not hold it up.
+  const flame = new FlameView(state, onError);
+  if (state.current.view === 'flame') await Promise.race([flame.firstPaint, new Promise((resolve) => setTimeout(resolve, 2000))]);
   new TopTableView(state, onError);
   new PeekView(state, onError);
   const info = await api.profile();

@@ -39,6 +39,9 @@ export class FlameView {
   private loadToken = 0;
   private drawQueued = false;
   private painted = false;
+  private markPainted!: () => void;
+  /** Settles when the first flame graph is drawn, or its first load failed: the rest of the page waits for it. */
+  readonly firstPaint = new Promise<void>((resolve) => (this.markPainted = resolve));
 
   constructor(
     private readonly state: UrlState,
@@ -96,6 +99,7 @@ export class FlameView {
       if (zoomStarted !== undefined) performance.measure('flame:zoom', { start: zoomStarted });
     } catch (error) {
       if (token === this.loadToken) this.onError(error);
+      this.markPainted();
     } finally {
       if (token === this.loadToken) this.panel.removeAttribute('aria-busy');
     }
@@ -203,6 +207,7 @@ export class FlameView {
     this.canvas.dataset.frames = String(this.layout.count);
     if (!this.painted) {
       this.painted = true;
+      this.markPainted();
       performance.mark('flame:first-paint');
     }
   }
