@@ -51,6 +51,13 @@ export function sampleCount(data: ProfileData): number {
   return data.sampleStart.length - 1;
 }
 
+/** True when sample s is zero in every sample type: pprof skips such samples in every view. */
+export function hasNoValue(data: ProfileData, s: number): boolean {
+  const T = data.sampleTypes.length;
+  for (let t = 0; t < T; t++) if (data.values[s * T + t] !== 0) return false;
+  return true;
+}
+
 export function sharedInt32(length: number): Int32Array {
   return new Int32Array(new SharedArrayBuffer(length * Int32Array.BYTES_PER_ELEMENT));
 }

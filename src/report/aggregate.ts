@@ -1,4 +1,4 @@
-import { ProfileData, sampleCount } from '../profile/profile-data';
+import { hasNoValue, ProfileData, sampleCount } from '../profile/profile-data';
 import { GRAPH_DEFAULTS } from './callgraph';
 import { frameKeys, Granularity } from './granularity';
 import { GrowableFloat64, GrowableInt32 } from './growable';
@@ -57,7 +57,7 @@ export function aggregate(data: ProfileData, options: AggregateOptions = {}): Ag
   const inlined = stacks.inlined;
   for (let s = 0, n = sampleCount(data); s < n; s++) {
     const base = s * T;
-    if (isZero(values, base, T)) continue; // pprof skips samples with no value
+    if (hasNoValue(data, s)) continue; // pprof skips samples with no value
     for (let t = 0; t < T; t++) totals[t] += Math.abs(values[base + t]);
     const depth = stacks.frames(s, frames);
     if (depth < 0) continue;
@@ -204,9 +204,4 @@ class EdgeIndex {
     if (this.dense) this.dense[id] = edge;
     else this.sparse?.set(id, edge);
   }
-}
-
-function isZero(values: Float64Array, base: number, count: number): boolean {
-  for (let t = 0; t < count; t++) if (values[base + t] !== 0) return false;
-  return true;
 }

@@ -1,4 +1,4 @@
-import { ProfileData, sampleCount, sharedInt32, sharedUint16 } from '../profile/profile-data';
+import { hasNoValue, ProfileData, sampleCount, sharedInt32, sharedUint16 } from '../profile/profile-data';
 import { frameKeys, Granularity } from './granularity';
 import { GrowableInt32 } from './growable';
 import { RefinedStacks, RefineOptions } from './refine';
@@ -35,10 +35,9 @@ export function flameStacks(data: ProfileData, options: FlameStacksOptions): Fla
   const kept = new GrowableInt32(1024);
   const starts = new GrowableInt32(1024);
   const keys = new GrowableInt32(1 << 16);
-  const T = data.sampleTypes.length;
   starts.push(0);
   for (let s = 0, n = sampleCount(data); s < n; s++) {
-    if (allZero(data.values, s * T, T)) continue; // pprof skips samples with no value
+    if (hasNoValue(data, s)) continue; // pprof skips samples with no value
     const depth = stacks.frames(s, frames);
     if (depth < 0) continue;
     if (options.inverted) for (let i = depth - 1; i >= 0; i--) keys.push(keyOfFrame[frames[i]]);
@@ -56,10 +55,6 @@ export function flameStacks(data: ProfileData, options: FlameStacksOptions): Fla
   };
 }
 
-function allZero(values: Float64Array, base: number, count: number): boolean {
-  for (let t = 0; t < count; t++) if (values[base + t] !== 0) return false;
-  return true;
-}
 
 function toShared(source: GrowableInt32): Int32Array {
   const out = sharedInt32(source.length);

@@ -51,16 +51,14 @@ export function flameGraph(data: ProfileData, stacks: FlameStacks, request: Flam
   const { values } = data;
   const { sample, start, keys } = stacks;
   const out = new FlameOutput(data, stacks, t);
-  // This sample type's value per stack, read once: the passes below read each many times.
+  // This sample type's value per stack, read once: the passes below read each many times. Stacks with no value
+  // in this sample type are not part of its flame graph.
   const weight = new Float64Array(sample.length);
-  for (let i = 0; i < sample.length; i++) weight[i] = values[sample[i] * T + t];
-
-  // Stacks with no value in this sample type are not part of its flame graph.
   let order = new Int32Array(sample.length);
   let count = 0;
   let rootValue = 0;
   for (let i = 0; i < sample.length; i++) {
-    const v = weight[i];
+    const v = (weight[i] = values[sample[i] * T + t]);
     if (v === 0) continue;
     order[count++] = i;
     rootValue += v;

@@ -1,4 +1,4 @@
-import { ProfileData, sampleCount } from '../profile/profile-data';
+import { hasNoValue, ProfileData, sampleCount } from '../profile/profile-data';
 import { compareText } from './graph';
 import { frameKeys, Granularity } from './granularity';
 import { RefinedStacks, RefineOptions } from './refine';
@@ -50,7 +50,7 @@ export function peek(data: ProfileData, request: PeekRequest): PeekData | undefi
   let flat = 0;
   let cum = 0;
   for (let s = 0, n = sampleCount(data); s < n; s++) {
-    if (isZero(values, s * T, T)) continue; // pprof skips samples with no value
+    if (hasNoValue(data, s)) continue; // pprof skips samples with no value
     const depth = stacks.frames(s, frames);
     if (depth < 0) continue;
     const v = values[s * T + t];
@@ -110,9 +110,4 @@ class EdgeSums {
   list(names: string[]): Array<{ name: string; value: number }> {
     return this.touched.filter((k) => this.value[k] !== 0).map((k) => ({ name: names[k], value: this.value[k] }));
   }
-}
-
-function isZero(values: Float64Array, base: number, count: number): boolean {
-  for (let i = 0; i < count; i++) if (values[base + i] !== 0) return false;
-  return true;
 }

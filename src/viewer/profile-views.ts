@@ -21,9 +21,8 @@ export interface AggregateRequest {
   refine: RefineOptions;
 }
 
-export interface FlameRequest extends AggregateRequest {
-  inverted: boolean;
-}
+/** A flame graph view: what its stacks depend on. */
+export type FlameRequest = FlameStacksOptions;
 
 /**
  * One viewer's computed views. The default aggregate came with the decode; refined ones, call graphs and flame

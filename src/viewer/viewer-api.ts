@@ -26,9 +26,7 @@ type Handler = (profile: ViewerProfile, query: URLSearchParams, expiresAt: Date)
 export const API_ROUTES: Record<string, Handler> = {
   'api/profile': async (profile, _query, expiresAt) => json(profileInfo(profile, expiresAt)),
   'api/top': async (profile, query) => json(await top(profile, viewOf(profile, query))),
-  'api/flamegraph': async (profile, query) => {
-    return json(await flame(profile, query, flameQuery(query)));
-  },
+  'api/flamegraph': async (profile, query) => json(await flame(profile, viewOf(profile, query), isSet(query, 'inverted'), flameQuery(query))),
   'api/flamegraph/search': async (profile, query) => {
     const view = viewOf(profile, query);
     const request = { sampleIndex: view.sampleIndex, pattern: searchPattern(query) };
@@ -49,7 +47,7 @@ export const API_ROUTES: Record<string, Handler> = {
   'download/flamegraph.svg': async (profile, query) => {
     const view = viewOf(profile, query);
     const inverted = isSet(query, 'inverted');
-    const graph = await flame(profile, query, { zoom: [], resolution: SVG_RESOLUTION });
+    const graph = await flame(profile, view, inverted, { zoom: [], resolution: SVG_RESOLUTION });
     const filters = REFINE_KEYS.filter((k) => view.refine[k]).map((k) => `${k}=${view.refine[k]}`);
     const svg = flameGraphSvg(graph, {
       title: `${profile.type} profile: ${graph.sampleType}`,
@@ -89,10 +87,9 @@ async function top(profile: ViewerProfile, view: ViewQuery) {
   return topTable(profile.analysis.data, model, view.sampleIndex);
 }
 
-async function flame(profile: ViewerProfile, query: URLSearchParams, cut: { zoom: string[]; resolution: number }) {
-  const view = viewOf(profile, query);
+async function flame(profile: ViewerProfile, view: ViewQuery, inverted: boolean, cut: { zoom: string[]; resolution: number }) {
   const request = { sampleIndex: view.sampleIndex, ...cut };
-  return viewsOf(profile).flameGraph({ ...view, inverted: isSet(query, 'inverted') }, request);
+  return viewsOf(profile).flameGraph({ granularity: view.granularity, refine: view.refine, inverted }, request);
 }
 
 function profileInfo(profile: ViewerProfile, expiresAt: Date) {
