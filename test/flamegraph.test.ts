@@ -133,14 +133,18 @@ describe('flame graph cut, against the plain call tree on random profiles', () =
 
   test('every path worth at least minValue below the zoom is there with its exact values, and nothing narrower', () => {
     fc.assert(
-      fc.property(fc.array(sample, { minLength: 1, maxLength: 60 }), fc.integer({ min: 1, max: 200 }), fc.nat(5), (raw, resolution, zoomAt) => {
+      fc.property(fc.array(sample, { minLength: 1, maxLength: 60 }), fc.integer({ min: 1, max: 200 }), fc.nat(5), fc.array(frame, { maxLength: 4 }), (raw, resolution, zoomAt, wander) => {
         const list = raw.map((s) => ({ stack: s.stack.map((f) => `pkg.${f}`), values: [...s.values] }));
         const data = profileOf(list);
         const stacks = flameStacks(data, PLAIN);
         const reference = referenceTree(list, 0);
-        // Zoom along the first sample's stack, as far as zoomAt frames.
-        const path = [...list[0].stack].reverse().slice(0, zoomAt);
+        // Zoom along the first sample's stack, as far as zoomAt frames, then on along random frames: a path that
+        // may not exist, of which the zoom is the longest prefix that does.
+        const path = [...[...list[0].stack].reverse().slice(0, zoomAt), ...wander.map((f) => `pkg.${f}`)];
+        let existing = 0;
+        while (existing < path.length && reference.has(path.slice(0, existing + 1).join(';'))) existing++;
         const graph = flameGraph(data, stacks, { sampleIndex: 0, zoom: path, resolution });
+        expect(graph.zoom).toBe(existing);
         const got = cutPaths(graph);
         const zoomPath = path.slice(0, graph.zoom).join(';');
         const zoomValue = zoomPath ? (reference.get(zoomPath)?.[0] ?? 0) : graph.value[0];
@@ -148,7 +152,7 @@ describe('flame graph cut, against the plain call tree on random profiles', () =
         for (const [p, [total, self]] of reference) {
           const below = zoomPath === '' || p.startsWith(`${zoomPath};`);
           const onPath = zoomPath === p || zoomPath.startsWith(`${p};`);
-          if (onPath) expect(got.get(p)?.[0]).toBe(total);
+          if (onPath) expect(got.get(p)).toEqual([total, self]);
           else if (below && total >= graph.minValue && ancestorsKept(p, zoomPath, reference, graph.minValue)) expect(got.get(p)).toEqual([total, self]);
           else expect(got.has(p)).toBe(false);
         }

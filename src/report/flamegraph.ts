@@ -45,56 +45,26 @@ export interface FlameGraphData {
  * level by level, and only the parts worth at least minValue are partitioned further. The work is bounded by
  * what is drawn (samples under visible frames), not by the number of call paths in the profile.
  */
-export function flameGraph(data: ProfileData, stacks: FlameStacks, request: FlameGraphRequest): FlameGraphData {
+export function flameGraph(
+  data: ProfileData,
+  stacks: FlameStacks,
+  request: FlameGraphRequest,
+  /** pprof's total, when the caller has it already (the decode's model): otherwise one more pass over the samples. */
+  total = sampleTypeTotal(data, request.sampleIndex),
+): FlameGraphData {
   const t = request.sampleIndex;
-  const T = data.sampleTypes.length;
-  const { values } = data;
-  const { sample, start, keys } = stacks;
+  const weights = new StackWeights(data, stacks, t);
   const out = new FlameOutput(data, stacks, t);
-  // This sample type's value per stack, read once: the passes below read each many times. Stacks with no value
-  // in this sample type are not part of its flame graph.
-  const weight = new Float64Array(sample.length);
-  let order = new Int32Array(sample.length);
-  let count = 0;
-  let rootValue = 0;
-  for (let i = 0; i < sample.length; i++) {
-    const v = (weight[i] = values[sample[i] * T + t]);
-    if (v === 0) continue;
-    order[count++] = i;
-    rootValue += v;
-  }
-  order = order.subarray(0, count);
-  let node = out.add(-1, -1, rootValue, 0);
-
-  // Down the zoom path: keep the stacks that pass through each named frame.
-  const keyByName = new Map(stacks.names.map((name, key) => [name, key]));
-  let depth = 0;
-  for (const name of request.zoom) {
-    const key = keyByName.get(name);
-    if (key === undefined) break;
-    let kept = 0;
-    let value = 0;
-    let self = 0;
-    for (let j = 0; j < count; j++) {
-      const i = order[j];
-      const length = start[i + 1] - start[i];
-      if (length <= depth || keys[start[i] + depth] !== key) continue;
-      order[kept++] = i;
-      const v = weight[i];
-      value += v;
-      if (length === depth + 1) self += v;
-    }
-    if (kept === 0) break;
-    count = kept;
-    node = out.add(node, key, value, self);
-    depth++;
-  }
+  const path = new ZoomPath(stacks, request.zoom);
+  const order = path.match(weights);
+  let node = out.add(-1, -1, path.value[0], 0);
+  for (let d = 1; d <= path.depth; d++) node = out.add(node, path.keys[d - 1], path.value[d], path.self[d]);
   const zoom = node;
   const minValue = Math.abs(out.value[zoom]) / Math.max(1, Math.min(request.resolution, MAX_RESOLUTION));
 
   // Below it, partition by the next frame, depth first, heaviest child on top of the task stack.
-  const partition = new Partition(stacks, weight, order.subarray(0, count));
-  const tasks: number[] = [zoom, 0, count, depth];
+  const partition = new Partition(stacks, weights, order);
+  const tasks: number[] = [zoom, 0, order.length, path.depth];
   while (tasks.length > 0 && out.parent.length < MAX_NODES) {
     const d = tasks.pop() as number;
     const b = tasks.pop() as number;
@@ -108,7 +78,109 @@ export function flameGraph(data: ProfileData, stacks: FlameStacks, request: Flam
     }
     reverseTasks(tasks, pushed);
   }
-  return out.result(zoom, minValue);
+  return out.result(zoom, minValue, total);
+}
+
+/** Each stack's value in one sample type, read where the sample keeps it. Stacks of value 0 are not in its graph. */
+class StackWeights {
+  private readonly values: Float64Array | number[];
+  private readonly sample: Int32Array;
+  private readonly stride: number;
+
+  constructor(data: ProfileData, stacks: FlameStacks, private readonly sampleIndex: number) {
+    this.values = data.values;
+    this.sample = stacks.sample;
+    this.stride = data.sampleTypes.length;
+  }
+
+  of(stack: number): number {
+    return this.values[this.sample[stack] * this.stride + this.sampleIndex];
+  }
+}
+
+/**
+ * The zoom path, resolved in one pass over every stack: how far each stack follows it, summed per depth. The zoom
+ * is the longest prefix of the path some stack follows, so a link whose path no longer exists still opens.
+ */
+class ZoomPath {
+  /** The path's node keys, up to the first name this view does not have. */
+  readonly keys: number[] = [];
+  /** Per depth 0 .. depth (0 is the root): the value of the stacks that follow the path that far, and that end there. */
+  value: number[] = [];
+  self: number[] = [];
+  /** How many frames of the path exist. */
+  depth = 0;
+
+  constructor(
+    private readonly stacks: FlameStacks,
+    names: string[],
+  ) {
+    const keyByName = new Map(stacks.names.map((name, key) => [name, key]));
+    for (const name of names) {
+      const key = keyByName.get(name);
+      if (key === undefined) break;
+      this.keys.push(key);
+    }
+  }
+
+  /** Sums each depth's value and self, and returns the stacks under the zoomed frame. */
+  match(weights: StackWeights): Int32Array {
+    const { sample, start, keys } = this.stacks;
+    const path = this.keys;
+    const L = path.length;
+    const count = new Float64Array(L + 1);
+    const valueAt = new Float64Array(L + 1);
+    const selfAt = new Float64Array(L + 1);
+    // The stacks that follow the whole path, collected as they are met: the usual case is a path that exists.
+    const order = new Int32Array(sample.length);
+    let under = 0;
+    // One tight loop over every stack (a 1M-sample profile has that many): how far each follows the path.
+    for (let i = 0, from = start[0]; i < sample.length; i++) {
+      const to = start[i + 1];
+      const v = weights.of(i);
+      if (v !== 0) {
+        const limit = to - from < L ? to - from : L;
+        let m = 0;
+        while (m < limit && keys[from + m] === path[m]) m++;
+        count[m]++;
+        valueAt[m] += v;
+        if (from + m === to) selfAt[m] += v; // the stack ends there
+        if (m === L) order[under++] = i;
+      }
+      from = to;
+    }
+    // A stack that follows m frames of the path is under each of its first m nodes.
+    this.value = new Array<number>(L + 1);
+    let sum = 0;
+    let stacksFollowing = 0;
+    this.depth = 0;
+    for (let d = L; d >= 0; d--) {
+      sum += valueAt[d];
+      stacksFollowing += count[d];
+      this.value[d] = sum;
+      if (stacksFollowing > 0 && this.depth === 0) this.depth = d;
+    }
+    this.value.length = this.depth + 1;
+    this.self = Array.from(selfAt.subarray(0, this.depth + 1));
+    if (this.depth < L) {
+      // A stale path: the zoom is an earlier frame, so collect the stacks under it instead.
+      under = 0;
+      for (let i = 0; i < sample.length; i++) if (weights.of(i) !== 0 && this.follow(i) >= this.depth) order[under++] = i;
+    }
+    return order.subarray(0, under);
+  }
+
+  /** How many frames of the path stack i follows from the root. */
+  private follow(i: number): number {
+    const { start, keys } = this.stacks;
+    const path = this.keys;
+    const from = start[i];
+    const length = start[i + 1] - from;
+    const limit = length < path.length ? length : path.length;
+    let m = 0;
+    while (m < limit && keys[from + m] === path[m]) m++;
+    return m;
+  }
 }
 
 interface Child {
@@ -135,7 +207,7 @@ class Partition {
 
   constructor(
     private readonly stacks: FlameStacks,
-    private readonly weight: Float64Array,
+    private readonly weights: StackWeights,
     private readonly order: Int32Array,
   ) {
     const keyCount = stacks.names.length;
@@ -168,7 +240,7 @@ class Partition {
   }
 
   private count(a: number, b: number, d: number): void {
-    const { order, weight, sum, self, seen, touched } = this;
+    const { order, weights, sum, self, seen, touched } = this;
     const { start, keys } = this.stacks;
     touched.length = 0;
     for (let j = a; j < b; j++) {
@@ -177,7 +249,7 @@ class Partition {
       if (length <= d) continue;
       const k = keys[start[i] + d];
       if (seen[k]++ === 0) touched.push(k);
-      const v = weight[i];
+      const v = weights.of(i);
       sum[k] += v;
       if (length === d + 1) self[k] += v;
     }
@@ -239,12 +311,12 @@ class FlameOutput {
     return this.parent.length - 1;
   }
 
-  result(zoom: number, minValue: number): FlameGraphData {
+  result(zoom: number, minValue: number, total: number): FlameGraphData {
     const type = this.data.sampleTypes[this.sampleIndex];
     return {
       sampleType: type.type,
       unit: type.unit,
-      total: sampleTypeTotal(this.data, this.sampleIndex),
+      total,
       names: this.names,
       files: this.files,
       parent: this.parent,

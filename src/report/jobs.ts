@@ -11,7 +11,7 @@ export type ReportJob =
   | { kind: 'aggregate'; options: AggregateOptions }
   | { kind: 'callgraph'; request: CallGraphRequest }
   | { kind: 'flamestacks'; options: FlameStacksOptions }
-  | { kind: 'flamegraph'; stacks: FlameStacks; request: FlameGraphRequest }
+  | { kind: 'flamegraph'; stacks: FlameStacks; request: FlameGraphRequest; total?: number }
   | { kind: 'flamesearch'; stacks: FlameStacks; request: FlameSearchRequest }
   | { kind: 'peek'; request: PeekRequest };
 
@@ -40,7 +40,7 @@ function run(data: ProfileData, job: ReportJob): Results[ReportJob['kind']] {
     case 'flamestacks':
       return flameStacks(data, job.options);
     case 'flamegraph':
-      return flameGraph(data, job.stacks, job.request);
+      return flameGraph(data, job.stacks, job.request, job.total);
     case 'flamesearch':
       return searchFlame(data, job.stacks, job.request);
     case 'peek':

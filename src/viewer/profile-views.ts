@@ -61,10 +61,11 @@ export class ProfileViews {
 
   /** The flame graph for one zoom, cut in a worker from the view's stacks (built once per view, in a worker too). */
   async flameGraph(view: FlameRequest, request: FlameGraphRequest): Promise<FlameGraphData> {
-    const { data } = this.profile.analysis;
+    const { data, model } = this.profile.analysis;
     const stacks = await this.flameStacks(view);
     const key = cacheKey({ view: 'flamegraph', ...flameView(view), ...request });
-    return this.cache.get(key, () => this.runner.report(data, { kind: 'flamegraph', stacks, request }));
+    const total = model.totals[request.sampleIndex];
+    return this.cache.get(key, () => this.runner.report(data, { kind: 'flamegraph', stacks, request, total }));
   }
 
   async flameSearch(view: FlameRequest, request: FlameSearchRequest): Promise<FlameSearchResult> {
