@@ -1,5 +1,6 @@
 // Bundles the viewer's front end (web/) with esbuild and copies the static files beside it, into
 // dist/viewer/assets/ where the viewer serves them. Type-checking is `tsc -p web/tsconfig.json` in `npm run build`.
+// NO_MINIFY=1 keeps names readable, for profiling the page in a browser.
 const fs = require('node:fs');
 const path = require('node:path');
 const esbuild = require('esbuild');
@@ -10,7 +11,7 @@ const STATIC = ['index.html', 'style.css'];
 
 const common = {
   bundle: true,
-  minify: true,
+  minify: !process.env.NO_MINIFY,
   sourcemap: false,
   target: ['chrome110', 'firefox115', 'safari16'],
   legalComments: 'none',

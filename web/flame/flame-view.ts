@@ -34,7 +34,8 @@ export class FlameView {
   private resolution = 0;
   private selected?: Uint8Array;
   private hovered = -1;
-  private theme: Theme = currentTheme();
+  /** Read after the first request has left: reading the page's styles makes the browser compute them all. */
+  private theme!: Theme;
   private palette: string[] = [];
   private loadToken = 0;
   private drawQueued = false;
@@ -47,6 +48,10 @@ export class FlameView {
     private readonly state: UrlState,
     private readonly onError: (error: unknown) => void,
   ) {
+    // The first cut is requested before anything else: the page's own set-up and first layout happen while the
+    // server cuts it.
+    if (state.current.view === 'flame') void this.load(state.current);
+    this.theme = currentTheme();
     this.bindControls();
     this.bindPointer();
     new ResizeObserver(() => this.relayout()).observe(this.scroller);
@@ -57,10 +62,7 @@ export class FlameView {
     });
     state.subscribe((next, previous) => this.onState(next, previous));
     this.syncControls(state.current);
-    if (state.current.view === 'flame') {
-      void this.load(state.current);
-      void this.applySearch(state.current);
-    }
+    if (state.current.view === 'flame') void this.applySearch(state.current);
   }
 
   private onState(next: ViewState, previous: ViewState): void {
@@ -165,10 +167,11 @@ export class FlameView {
 
   /**
    * The cut the server should send: every frame of a pixel or more at this width. A power of two, so that
-   * resizing within one does not refetch.
+   * resizing within one does not refetch. The window's width bounds the panel's, and reading it does not wait for
+   * the page's first layout, so the first request leaves at once.
    */
   private wantedResolution(): number {
-    const width = this.scroller.clientWidth || 1024;
+    const width = window.innerWidth || this.scroller.clientWidth || 1024;
     return 2 ** Math.ceil(Math.log2(Math.min(Math.max(width, 512), 16384)));
   }
 
