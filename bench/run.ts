@@ -15,6 +15,8 @@ import { fmt, Spread } from './stats';
 
 const RUNS: Record<string, number> = { small: 5, medium: 3, large: 3 };
 /** Viewers opened per memory measurement: enough that the allocator's slack (a few MB) is small beside them. */
+/** Viewers opened in Chromium per profile: the first in a service is timed with its workers cold, so a median needs several. */
+const BROWSER_RUNS = 5;
 const MEMORY_VIEWERS: Record<string, number> = { small: 40, medium: 10, large: 2 };
 
 interface ProfileResults {
@@ -50,7 +52,7 @@ async function main(): Promise<void> {
       log(`${profile.name}: POST -> viewer page ${fmt(timeToViewer, 'ms')} vs pprof -http ${fmt(pprofHttp, 'ms')}`);
       const memory = await measureViewerMemory(profile.file, MEMORY_VIEWERS[profile.name] ?? 10, profile.name === 'large' ? 1 : 3);
       log(`${profile.name}: memory per viewer ${fmt(memory.ratio, 'x raw', 2)}`);
-      const browser = await measureBrowser(service.url, `${source.url}/${profile.name}`, 3);
+      const browser = await measureBrowser(service.url, `${source.url}/${profile.name}`, BROWSER_RUNS);
       log(`${profile.name}: Chromium first paint ${fmt(browser.firstPaintMs, 'ms')}, zoom ${fmt(browser.zoomMs, 'ms', 1)}, search ${fmt(browser.searchMs, 'ms', 1)}`);
       results.push({ profile, decode, timeToViewer, pprofHttp, memory, browser });
     }

@@ -83,7 +83,7 @@ export function flameGraph(
 
 /** Each stack's value in one sample type, read where the sample keeps it. Stacks of value 0 are not in its graph. */
 class StackWeights {
-  private readonly values: Float64Array | number[];
+  private readonly values: Float64Array;
   private readonly sample: Int32Array;
   private readonly stride: number;
 
@@ -229,7 +229,9 @@ class Partition {
       children.push({ key: k, value: sum[k], self: self[k], from: offset, to: offset + seen[k] });
       offset += seen[k];
     }
-    if (children.length > 0) this.placeWide(a, b, d, offset);
+    // A run that all goes on to one child (the trunk most Go stacks share: runtime.main, main.main) is in place.
+    const inPlace = children.length === 1 && offset === b;
+    if (children.length > 0 && !inPlace) this.placeWide(a, b, d, offset);
     for (const k of this.touched) {
       sum[k] = 0;
       self[k] = 0;
