@@ -38,7 +38,7 @@ test('labels, inlining, recursion and several sample types decode alike', () => 
       { stack: ['main.inner+main.outer', 'main.main'], values: [10, 5] },
       { stack: ['main.f', 'main.f', 'main.main'], values: [3, 0] },
     ],
-    { defaultSampleType: 'alloc_space', periodType: ['space', 'bytes'], period: 524288 },
+    { defaultSampleType: 'alloc_space', periodType: ['space', 'bytes'], period: 524288, startLines: { 'main.main': 7 } },
   );
   const bytes = encodeGzipped(profile);
   expect(comparable(decodeProfile(bytes, options))).toEqual(comparable(referenceDecode(bytes, options)));

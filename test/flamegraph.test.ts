@@ -13,8 +13,8 @@ const MAX = 64 * 1024 * 1024;
 const TYPES: Array<[string, string]> = [['alloc_space', 'bytes'], ['inuse_space', 'bytes']];
 const PLAIN: FlameStacksOptions = { granularity: 'functions', refine: {}, inverted: false };
 
-function profileOf(samples: SyntheticSample[]): ProfileData {
-  return decodeProfile(encodeGzipped(syntheticProfile(TYPES, samples)), { maxBytes: MAX });
+function profileOf(samples: SyntheticSample[], extra: Parameters<typeof syntheticProfile>[2] = {}): ProfileData {
+  return decodeProfile(encodeGzipped(syntheticProfile(TYPES, samples, extra)), { maxBytes: MAX });
 }
 
 /** "a;b;c" (root first) -> [total, self], for every call path of the plain call tree. */
@@ -116,6 +116,28 @@ describe('flame graph cut from the stacks', () => {
     expect(searchFlame(data, stacks, { sampleIndex: 0, pattern: 'WALK' })).toEqual({ value: 49, functions: 1 });
     expect(searchFlame(data, stacks, { sampleIndex: 0, pattern: 'main\\.(tiny|walk)' })).toEqual({ value: 50, functions: 2 });
     expect(searchFlame(data, stacks, { sampleIndex: 1, pattern: 'warm' })).toEqual({ value: 0, functions: 0 });
+  });
+
+  test('each name carries a line to show: where its function starts, else the lowest line the profile has of it', () => {
+    // Synthetic locations put a frame at line 10, or 11 when it is the caller an inlined frame was inlined into.
+    const lined = profileOf(
+      [
+        { stack: ['main.leaf+main.caller', 'main.main'], values: [5, 5] },
+        { stack: ['main.caller', 'main.main'], values: [1, 1] },
+      ],
+      { startLines: { 'main.main': 3 } },
+    );
+    const lineOf = (graph: FlameGraphData, name: string) => graph.lines[graph.names.indexOf(name)];
+    const cut = (granularity: FlameStacksOptions['granularity']) => flameGraph(lined, flameStacks(lined, { ...PLAIN, granularity }), { sampleIndex: 0, zoom: [], resolution: 4096 });
+    const functions = cut('functions');
+    expect(lineOf(functions, 'main.main')).toBe(3);
+    expect(lineOf(functions, 'main.caller')).toBe(10);
+    expect(lineOf(functions, 'main.leaf')).toBe(10);
+    expect(functions.lines[0]).toBe(0); // the root
+    const lines = cut('lines');
+    expect(lineOf(lines, 'main.caller /src/main.go:11')).toBe(11);
+    expect(lineOf(lines, 'main.caller /src/main.go:10')).toBe(10);
+    expect(cut('files').lines.every((line) => line === 0)).toBe(true);
   });
 
   test('refinements and granularity shape the stacks as they shape the other views', () => {

@@ -212,7 +212,7 @@ describe('goroutine profile with its dump', () => {
 test('a profile decoded by the pool comes back on shared memory, which report jobs read in place', async () => {
   const analysis = await pool.analyze(fs.readFileSync(path.join(DIR, 'cpu.pb.gz')), { maxBytes: 1 << 30 });
   const { data } = analysis;
-  for (const array of [data.frameName, data.frameFile, data.frameLine, data.frameInlined, data.locationFrameStart, data.locationMapping, data.sampleStart, data.sampleLocations, data.values, data.sampleLabels, data.sampleBytes]) {
+  for (const array of [data.frameName, data.frameFile, data.frameLine, data.frameStartLine, data.frameInlined, data.locationFrameStart, data.locationMapping, data.sampleStart, data.sampleLocations, data.values, data.sampleLabels, data.sampleBytes]) {
     expect(isShared(array.buffer)).toBe(true);
   }
   const refined = await pool.report(data, { kind: 'aggregate', options: { refine: { focus: 'main\\.hashLoop' } } });

@@ -87,6 +87,7 @@ function buildFrames(raw: RawProfile, index: { functionIndex: IdIndex; mappingIn
   const frameName = sharedInt32(frameCount);
   const frameFile = sharedInt32(frameCount);
   const frameLine = sharedInt32(frameCount);
+  const frameStartLine = sharedInt32(frameCount);
   const frameInlined = sharedUint8(frameCount);
   const locationFrameStart = sharedInt32(count + 1);
   const locationMapping = sharedInt32(count);
@@ -104,10 +105,11 @@ function buildFrames(raw: RawProfile, index: { functionIndex: IdIndex; mappingIn
       frameName[frame] = fn >= 0 ? functionName[fn] : 0;
       frameFile[frame] = fn >= 0 ? functionFile[fn] : 0;
       frameLine[frame] = fn >= 0 ? locations.lineNumber[j] : 0;
+      frameStartLine[frame] = fn >= 0 ? functions.startLine[fn] : 0;
       frameInlined[frame] = j < end - 1 ? 1 : 0;
       frame++;
     }
   }
   locationFrameStart[count] = frame;
-  return { frameName, frameFile, frameLine, frameInlined, locationFrameStart, locationMapping };
+  return { frameName, frameFile, frameLine, frameStartLine, frameInlined, locationFrameStart, locationMapping };
 }

@@ -29,6 +29,8 @@ export interface ProfileData {
   frameName: Int32Array;
   frameFile: Int32Array;
   frameLine: Int32Array;
+  /** The line its function starts at (Function.start_line), 0 when the profile does not say (Go before 1.20). */
+  frameStartLine: Int32Array;
   /** 1 when the frame was inlined into the next frame of its location. */
   frameInlined: Uint8Array;
   /** Location i owns frames [locationFrameStart[i], locationFrameStart[i+1]). */
@@ -80,6 +82,7 @@ export function transferables(data: ProfileData): ArrayBuffer[] {
     data.frameName,
     data.frameFile,
     data.frameLine,
+    data.frameStartLine,
     data.frameInlined,
     data.locationFrameStart,
     data.locationMapping,

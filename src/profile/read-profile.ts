@@ -19,7 +19,7 @@ export interface RawProfile {
   comments: number[];
   defaultSampleType: number;
   mappings: { id: number[]; filename: number[]; buildId: number[] };
-  functions: { id: number[]; name: number[]; systemName: number[]; filename: number[] };
+  functions: { id: number[]; name: number[]; systemName: number[]; filename: number[]; startLine: number[] };
   locations: { id: number[]; mappingId: number[]; lineStart: number[]; lineFunction: number[]; lineNumber: number[] };
   /** Sample i: location ids stackIds[sampleStart[i]..sampleStart[i+1]), values[i*valueCount..]. */
   sampleStart: Int32Array;
@@ -59,7 +59,7 @@ export function readProfile(buf: Uint8Array, maxSamples: number): RawProfile {
     comments: [],
     defaultSampleType: 0,
     mappings: { id: [], filename: [], buildId: [] },
-    functions: { id: [], name: [], systemName: [], filename: [] },
+    functions: { id: [], name: [], systemName: [], filename: [], startLine: [] },
     locations: { id: [], mappingId: [], lineStart: [], lineFunction: [], lineNumber: [] },
     sampleStart: sharedInt32(counts.samples + 1),
     // 16 bits per stack entry when every location id fits (Go numbers them 1..n): the largest array of a big profile.
@@ -314,7 +314,7 @@ function readMapping(r: WireReader, raw: RawProfile): void {
 }
 
 function readFunction(r: WireReader, raw: RawProfile): void {
-  const f = { id: 0, name: 0, systemName: 0, filename: 0 };
+  const f = { id: 0, name: 0, systemName: 0, filename: 0, startLine: 0 };
   while (!r.done) {
     const key = integerFields(r, 5);
     const field = key >>> 3;
@@ -323,12 +323,14 @@ function readFunction(r: WireReader, raw: RawProfile): void {
     else if (field === 2) f.name = r.varint();
     else if (field === 3) f.systemName = r.varint();
     else if (field === 4) f.filename = r.varint();
+    else if (field === 5) f.startLine = r.varint();
     else r.varint();
   }
   raw.functions.id.push(f.id);
   raw.functions.name.push(f.name);
   raw.functions.systemName.push(f.systemName);
   raw.functions.filename.push(f.filename);
+  raw.functions.startLine.push(f.startLine);
 }
 
 function readLocation(r: WireReader, raw: RawProfile): void {

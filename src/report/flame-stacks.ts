@@ -18,9 +18,10 @@ export interface FlameStacksOptions {
  */
 export interface FlameStacks {
   inverted: boolean;
-  /** node key -> name and file, at the granularity asked for */
+  /** node key -> name, file and a line in it (0: none), at the granularity asked for */
   names: string[];
   files: string[];
+  lines: number[];
   /** Per kept stack: the sample it came from (values are read there). */
   sample: Int32Array;
   /** Keys of stack i are keys[start[i] .. start[i + 1]). */
@@ -29,7 +30,7 @@ export interface FlameStacks {
 }
 
 export function flameStacks(data: ProfileData, options: FlameStacksOptions): FlameStacks {
-  const { keyOfFrame, names, files } = frameKeys(data, options.granularity);
+  const { keyOfFrame, names, files, lines } = frameKeys(data, options.granularity);
   const stacks = new RefinedStacks(data, options.refine);
   const frames = new Int32Array(stacks.maxDepth);
   const kept = new GrowableInt32(1024);
@@ -49,6 +50,7 @@ export function flameStacks(data: ProfileData, options: FlameStacksOptions): Fla
     inverted: options.inverted,
     names,
     files,
+    lines,
     sample: toShared(kept),
     start: toShared(starts),
     keys: names.length <= 0x10000 ? toSharedUint16(keys) : toShared(keys),

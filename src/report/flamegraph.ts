@@ -28,7 +28,9 @@ export interface FlameGraphData {
   /** pprof's total of the whole profile; the root's value is what the kept samples add up to (as pprof's flame graph). */
   total: number;
   names: string[];
+  /** Per name: its file, and a line in it to show (0: none; see granularity.ts). */
   files: string[];
+  lines: number[];
   /** Per node: index of its parent in these arrays (-1 for the root), name index, total and self value. */
   parent: number[];
   name: number[];
@@ -297,6 +299,7 @@ class FlameOutput {
   readonly self: number[] = [];
   private readonly names = ['root'];
   private readonly files = [''];
+  private readonly lines = [0];
   private readonly nameIndex = new Map<number, number>();
 
   constructor(
@@ -321,6 +324,7 @@ class FlameOutput {
       total,
       names: this.names,
       files: this.files,
+      lines: this.lines,
       parent: this.parent,
       name: this.name,
       value: this.value,
@@ -336,6 +340,7 @@ class FlameOutput {
       index = this.names.length;
       this.names.push(this.stacks.names[key]);
       this.files.push(this.stacks.files[key]);
+      this.lines.push(this.stacks.lines[key]);
       this.nameIndex.set(key, index);
     }
     return index;

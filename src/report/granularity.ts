@@ -11,6 +11,12 @@ export interface FrameKeys {
   names: string[];
   /** node key -> file (may be "") */
   files: string[];
+  /**
+   * node key -> a line in that file to show with it, 0 for none: at lines granularity its line; for a function, the
+   * line it starts at, or when the profile does not say, the lowest line of it the profile has (as pprof's source
+   * listing does).
+   */
+  lines: number[];
   /** node key -> the function-name part of its name ("" at file granularity or without a function) */
   functions: string[];
 }
@@ -20,6 +26,7 @@ export function frameKeys(data: ProfileData, granularity: Granularity): FrameKey
   const keyOfFrame = new Int32Array(data.frameName.length);
   const names: string[] = [];
   const files: string[] = [];
+  const lines: number[] = [];
   const functions: string[] = [];
   const byLabel = new Map<string, number>();
   const { locationFrameStart } = data;
@@ -35,12 +42,22 @@ export function frameKeys(data: ProfileData, granularity: Granularity): FrameKey
         byLabel.set(label, key);
         names.push(label);
         files.push(file);
+        lines.push(0);
         functions.push(fn);
       }
       keyOfFrame[f] = key;
+      lines[key] = lineOf(granularity, lines[key], data.frameStartLine[f], data.frameLine[f]);
     }
   }
-  return { keyOfFrame, names, files, functions };
+  return { keyOfFrame, names, files, lines, functions };
+}
+
+/** The line shown with a node, updated by one more of its frames. */
+function lineOf(granularity: Granularity, sofar: number, startLine: number, line: number): number {
+  if (granularity === 'files') return 0;
+  if (granularity === 'lines') return line;
+  if (startLine > 0) return startLine;
+  return line > 0 && (sofar === 0 || line < sofar) ? line : sofar;
 }
 
 /**

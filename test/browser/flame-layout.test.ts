@@ -32,7 +32,7 @@ function treeOf(stacks: Record<string, number>): FlameTree {
     }
     self[node] += v;
   }
-  return buildFlameTree({ sampleType: 'cpu', unit: 'nanoseconds', total: value[0], names, files: names.map(() => ''), parent, name, value, self, zoom: 0, minValue: 0 });
+  return buildFlameTree({ sampleType: 'cpu', unit: 'nanoseconds', total: value[0], names, files: names.map(() => ''), lines: names.map(() => 0), parent, name, value, self, zoom: 0, minValue: 0 });
 }
 
 const frameNames = (tree: FlameTree, layout: ReturnType<typeof layoutFlame>, row: number) => {
@@ -82,7 +82,7 @@ describe('flame layout', () => {
   test('children the server left out are drawn as the merged block their parent\'s value leaves over', () => {
     // main = 1000 with self 100; the server sent only hot (600): 300 is under children too narrow to send.
     const cut = buildFlameTree({
-      sampleType: 'cpu', unit: 'nanoseconds', total: 1000, names: ['root', 'main', 'hot'], files: ['', '', ''],
+      sampleType: 'cpu', unit: 'nanoseconds', total: 1000, names: ['root', 'main', 'hot'], files: ['', '', ''], lines: [0, 0, 0],
       parent: [-1, 0, 1], name: [0, 1, 2], value: [1000, 1000, 600], self: [0, 100, 600], zoom: 0, minValue: 5,
     });
     const layout = layoutFlame(cut, 0, 1000);

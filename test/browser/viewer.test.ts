@@ -99,7 +99,8 @@ describe('heap profile', () => {
     const values = await page.locator('#flame-tooltip .tip-values').textContent();
     const row = (await apiJson(heap, 'api/top')).rows.find((r: { name: string }) => r.name === 'main.allocBig');
     expect(values).toMatch(/^flat \d+(\.\d+)?MB \(\d+(\.\d+)?%\)\s+cum \d+(\.\d+)?MB/);
-    expect(await page.locator('#flame-tooltip .tip-file').textContent()).toContain('main.go');
+    // file:line; Go before 1.20 writes no Function.start_line, so the line is the lowest the profile has of it.
+    expect(await page.locator('#flame-tooltip .tip-file').textContent()).toMatch(/\/main\.go:\d+$/);
     expect(row.flat).toBeGreaterThan(0);
     await page.mouse.move(0, 0);
   });

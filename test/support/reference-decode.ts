@@ -55,6 +55,7 @@ function toProfileData(p: Profile): ProfileData {
     frameName: frames.frameName,
     frameFile: frames.frameFile,
     frameLine: frames.frameLine,
+    frameStartLine: frames.frameStartLine,
     frameInlined: frames.frameInlined,
     locationFrameStart: frames.locationFrameStart,
     locationMapping: frames.locationMapping,
@@ -63,8 +64,8 @@ function toProfileData(p: Profile): ProfileData {
 }
 
 function decodeFrames(p: Profile, text: Text, interner: Interner) {
-  const functionById = new Map<number, { name: number; file: number }>();
-  for (const f of p.function) functionById.set(Number(f.id), { name: interner.intern(text(f.name)), file: interner.intern(text(f.filename)) });
+  const functionById = new Map<number, { name: number; file: number; startLine: number }>();
+  for (const f of p.function) functionById.set(Number(f.id), { name: interner.intern(text(f.name)), file: interner.intern(text(f.filename)), startLine: Number(f.startLine) });
   const mappingFile = new Map<number, number>();
   for (const m of p.mapping) mappingFile.set(Number(m.id), interner.intern(text(m.filename)));
 
@@ -73,6 +74,7 @@ function decodeFrames(p: Profile, text: Text, interner: Interner) {
   const frameName = sharedInt32(frameCount);
   const frameFile = sharedInt32(frameCount);
   const frameLine = sharedInt32(frameCount);
+  const frameStartLine = sharedInt32(frameCount);
   const frameInlined = sharedUint8(frameCount);
   const locationFrameStart = sharedInt32(p.location.length + 1);
   const locationMapping = sharedInt32(p.location.length);
@@ -88,12 +90,13 @@ function decodeFrames(p: Profile, text: Text, interner: Interner) {
       frameName[frame] = fn?.name ?? 0;
       frameFile[frame] = fn?.file ?? 0;
       frameLine[frame] = fn ? Number(line.line) : 0;
+      frameStartLine[frame] = fn?.startLine ?? 0;
       frameInlined[frame] = j < location.line.length - 1 ? 1 : 0;
       frame++;
     });
   });
   locationFrameStart[p.location.length] = frame;
-  return { frameName, frameFile, frameLine, frameInlined, locationFrameStart, locationMapping, locationIndex };
+  return { frameName, frameFile, frameLine, frameStartLine, frameInlined, locationFrameStart, locationMapping, locationIndex };
 }
 
 function decodeSamples(p: Profile, text: Text, interner: Interner, locationIndex: Map<number, number>) {

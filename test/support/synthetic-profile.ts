@@ -14,7 +14,14 @@ export interface SyntheticSample {
 export function syntheticProfile(
   sampleTypes: Array<[string, string]>,
   samples: SyntheticSample[],
-  extra: { defaultSampleType?: string; periodType?: [string, string]; period?: number; durationNanos?: number } = {},
+  extra: {
+    defaultSampleType?: string;
+    periodType?: [string, string];
+    period?: number;
+    durationNanos?: number;
+    /** Function.start_line by function name (Go writes it since 1.20); none by default. */
+    startLines?: Record<string, number>;
+  } = {},
 ): Profile {
   const strings = new StringTable();
   const functions = new Map<string, PFunction>();
@@ -22,7 +29,13 @@ export function syntheticProfile(
   const fn = (name: string) => {
     let f = functions.get(name);
     if (!f) {
-      f = new PFunction({ id: functions.size + 1, name: strings.dedup(name), systemName: strings.dedup(name), filename: strings.dedup(`/src/${name.split('.')[0]}.go`) });
+      f = new PFunction({
+        id: functions.size + 1,
+        name: strings.dedup(name),
+        systemName: strings.dedup(name),
+        filename: strings.dedup(`/src/${name.split('.')[0]}.go`),
+        startLine: extra.startLines?.[name] ?? 0,
+      });
       functions.set(name, f);
     }
     return f;

@@ -18,7 +18,7 @@ export function tooltipContent(tree: FlameTree, layout: FlameLayout, frame: numb
   const node = layout.node[frame];
   const lines = [
     el('div', { className: 'tip-name', text: nameOf(tree, node) }),
-    el('div', { className: 'tip-file', text: tree.files[tree.name[node]] || 'no file' }),
+    el('div', { className: 'tip-file', text: sourceOf(tree, node) }),
     el('div', { className: 'tip-values' }, [
       el('span', { text: 'flat ' }),
       el('b', { text: value(tree.self[node]) }),
@@ -31,6 +31,14 @@ export function tooltipContent(tree: FlameTree, layout: FlameLayout, frame: numb
     lines.push(el('div', { className: 'tip-hint', text: `${formatPercent(tree.value[node], tree.value[zoom])} of ${nameOf(tree, zoom)}` }));
   }
   return lines;
+}
+
+/** "file:line", the file alone when the profile has no line for it, "no file" for the root and unsymbolized frames. */
+function sourceOf(tree: FlameTree, node: number): string {
+  const name = tree.name[node];
+  const file = tree.files[name];
+  if (!file) return 'no file';
+  return tree.lines[name] > 0 ? `${file}:${tree.lines[name]}` : file;
 }
 
 /** Places the tooltip near the pointer, flipped to stay inside the panel. */

@@ -11,6 +11,7 @@ export interface FlameTree {
   total: number;
   names: string[];
   files: string[];
+  lines: number[];
   parent: Int32Array;
   name: Int32Array;
   value: Float64Array;
@@ -43,6 +44,7 @@ export function buildFlameTree(json: FlameGraphJson): FlameTree {
     total: json.total,
     names: json.names,
     files: json.files,
+    lines: json.lines,
     parent,
     name: Int32Array.from(json.name),
     value: Float64Array.from(json.value),
