@@ -14,9 +14,9 @@ import { startServiceProcess } from './service-process';
 import { fmt, Spread } from './stats';
 
 const RUNS: Record<string, number> = { small: 5, medium: 3, large: 3 };
-/** Viewers opened per memory measurement: enough that the allocator's slack (a few MB) is small beside them. */
 /** Viewers opened in Chromium per profile: the first in a service is timed with its workers cold, so a median needs several. */
 const BROWSER_RUNS = 5;
+/** Viewers opened per memory measurement: enough that the allocator's slack (a few MB) is small beside them. */
 const MEMORY_VIEWERS: Record<string, number> = { small: 40, medium: 10, large: 2 };
 
 interface ProfileResults {

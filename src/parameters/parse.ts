@@ -2,6 +2,7 @@ import Ajv, { type ErrorObject } from 'ajv';
 import { ErrorDetail, InputError } from '../errors';
 import { Collector, podPlaceholderUrl, readCollector } from './collector';
 import { PPROF_ENDPOINT, ProfileType, profileTypeFromName } from './profile-types';
+import { RequestContext } from './request-context';
 import { CONTEXT_KEYS, KEYS, requestSchema } from './schema';
 
 /** What the rest of the service works from, once the request is known to be good. */
@@ -16,16 +17,6 @@ export interface ProfileRequest {
   secret?: { name: string; namespace: string };
   collector: Collector;
   context: RequestContext;
-}
-
-/** The executor's keys that say whose profile this is. */
-export interface RequestContext {
-  diagnosisNamespace?: string;
-  diagnosisName?: string;
-  podNamespace?: string;
-  podName?: string;
-  container?: string;
-  node?: string;
 }
 
 export interface ParseLimits {

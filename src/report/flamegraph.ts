@@ -57,8 +57,8 @@ export function flameGraph(
   const t = request.sampleIndex;
   const weights = new StackWeights(data, stacks, t);
   const out = new FlameOutput(data, stacks, t);
-  const path = new ZoomPath(stacks, request.zoom);
-  const order = path.match(weights);
+  const path = new ZoomPath(stacks, request.zoom, weights);
+  const order = path.stacksUnder;
   let node = out.add(-1, -1, path.value[0], 0);
   for (let d = 1; d <= path.depth; d++) node = out.add(node, path.keys[d - 1], path.value[d], path.self[d]);
   const zoom = node;
@@ -107,15 +107,18 @@ class StackWeights {
 class ZoomPath {
   /** The path's node keys, up to the first name this view does not have. */
   readonly keys: number[] = [];
-  /** Per depth 0 .. depth (0 is the root): the value of the stacks that follow the path that far, and that end there. */
-  value: number[] = [];
-  self: number[] = [];
   /** How many frames of the path exist. */
-  depth = 0;
+  readonly depth: number;
+  /** Per depth 0 .. depth (0 is the root): the value of the stacks that follow the path that far, and that end there. */
+  readonly value: number[];
+  readonly self: number[];
+  /** The stacks under the zoomed frame. */
+  readonly stacksUnder: Int32Array;
 
   constructor(
     private readonly stacks: FlameStacks,
     names: string[],
+    weights: StackWeights,
   ) {
     const keyByName = new Map(stacks.names.map((name, key) => [name, key]));
     for (const name of names) {
@@ -123,53 +126,42 @@ class ZoomPath {
       if (key === undefined) break;
       this.keys.push(key);
     }
-  }
-
-  /** Sums each depth's value and self, and returns the stacks under the zoomed frame. */
-  match(weights: StackWeights): Int32Array {
-    const { sample, start, keys } = this.stacks;
-    const path = this.keys;
-    const L = path.length;
+    const { sample, start } = stacks;
+    const L = this.keys.length;
     const count = new Float64Array(L + 1);
     const valueAt = new Float64Array(L + 1);
     const selfAt = new Float64Array(L + 1);
     // The stacks that follow the whole path, collected as they are met: the usual case is a path that exists.
-    const order = new Int32Array(sample.length);
-    let under = 0;
-    // One tight loop over every stack (a 1M-sample profile has that many): how far each follows the path.
-    for (let i = 0, from = start[0]; i < sample.length; i++) {
-      const to = start[i + 1];
+    const under = new Int32Array(sample.length);
+    let found = 0;
+    // One tight loop over every stack (a 1M-sample profile has that many).
+    for (let i = 0; i < sample.length; i++) {
       const v = weights.of(i);
-      if (v !== 0) {
-        const limit = to - from < L ? to - from : L;
-        let m = 0;
-        while (m < limit && keys[from + m] === path[m]) m++;
-        count[m]++;
-        valueAt[m] += v;
-        if (from + m === to) selfAt[m] += v; // the stack ends there
-        if (m === L) order[under++] = i;
-      }
-      from = to;
+      if (v === 0) continue;
+      const m = this.follow(i);
+      count[m]++;
+      valueAt[m] += v;
+      if (m === start[i + 1] - start[i]) selfAt[m] += v; // the stack ends there
+      if (m === L) under[found++] = i;
     }
     // A stack that follows m frames of the path is under each of its first m nodes.
-    this.value = new Array<number>(L + 1);
-    let sum = 0;
-    let stacksFollowing = 0;
-    this.depth = 0;
-    for (let d = L; d >= 0; d--) {
+    const value = new Array<number>(L + 1);
+    let depth = -1;
+    for (let d = L, sum = 0, following = 0; d >= 0; d--) {
       sum += valueAt[d];
-      stacksFollowing += count[d];
-      this.value[d] = sum;
-      if (stacksFollowing > 0 && this.depth === 0) this.depth = d;
+      following += count[d];
+      value[d] = sum;
+      if (following > 0 && depth < 0) depth = d;
     }
-    this.value.length = this.depth + 1;
+    this.depth = Math.max(0, depth);
+    this.value = value.slice(0, this.depth + 1);
     this.self = Array.from(selfAt.subarray(0, this.depth + 1));
     if (this.depth < L) {
       // A stale path: the zoom is an earlier frame, so collect the stacks under it instead.
-      under = 0;
-      for (let i = 0; i < sample.length; i++) if (weights.of(i) !== 0 && this.follow(i) >= this.depth) order[under++] = i;
+      found = 0;
+      for (let i = 0; i < sample.length; i++) if (weights.of(i) !== 0 && this.follow(i) >= this.depth) under[found++] = i;
     }
-    return order.subarray(0, under);
+    this.stacksUnder = under.subarray(0, found);
   }
 
   /** How many frames of the path stack i follows from the root. */

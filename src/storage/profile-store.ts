@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ProfileType } from '../parameters/profile-types';
-import { RequestContext } from '../parameters/parse';
+import { RequestContext } from '../parameters/request-context';
 
 /** Where KubeDiag keeps go-profiler output under its data root. */
 const PROFILE_DIR = path.join('profilers', 'go', 'pprof');

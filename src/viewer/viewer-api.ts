@@ -6,6 +6,7 @@ import { GRANULARITIES } from '../report/granularity';
 import { REFINE_KEYS } from '../report/refine';
 import { topTable } from '../report/top';
 import { formatValue } from '../report/units';
+import { ProfileInfo } from './profile-info';
 import { viewsOf } from './profile-views';
 import { flameQuery, isSet, parseViewQuery, searchPattern, trimOptions, ViewQuery } from './view-query';
 import { ViewerProfile } from './viewer-profile';
@@ -92,7 +93,7 @@ async function flame(profile: ViewerProfile, view: ViewQuery, inverted: boolean,
   return viewsOf(profile).flameGraph({ granularity: view.granularity, refine: view.refine, inverted }, request);
 }
 
-function profileInfo(profile: ViewerProfile, expiresAt: Date) {
+function profileInfo(profile: ViewerProfile, expiresAt: Date): ProfileInfo {
   const { data, model } = profile.analysis;
   return {
     type: profile.type,

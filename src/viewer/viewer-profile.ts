@@ -1,5 +1,5 @@
 import { ProfileType } from '../parameters/profile-types';
-import { RequestContext } from '../parameters/parse';
+import { RequestContext } from '../parameters/request-context';
 import { Analysis } from '../report/analyze';
 import { ReportRunner } from '../report/jobs';
 

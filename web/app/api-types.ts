@@ -1,39 +1,7 @@
 // The viewer's JSON API as the page reads it (see src/viewer/viewer-api.ts and openapi.yaml).
 
-export interface SampleTypeInfo {
-  type: string;
-  unit: string;
-  total: number;
-  totalText: string;
-}
-
-export interface ProfileInfo {
-  type: string;
-  source: string;
-  fetchedAt: string;
-  expiresAt: string;
-  time?: string;
-  durationSeconds: number;
-  period?: { value: number; type: string; unit: string; text: string };
-  mainBinary?: { file: string; buildId: string };
-  comments: string[];
-  defaultSampleType: string;
-  sampleTypes: SampleTypeInfo[];
-  samples: number;
-  context: {
-    diagnosisNamespace?: string;
-    diagnosisName?: string;
-    podNamespace?: string;
-    podName?: string;
-    container?: string;
-    node?: string;
-  };
-  downloadName: string;
-  granularities?: string[];
-  hasGoroutineDump?: boolean;
-}
-
-// The shapes the server's report layer builds are imported, not restated, so the page cannot drift from them.
+// The shapes the server builds are imported, not restated, so the page cannot drift from them.
+export type { ProfileInfo, SampleTypeInfo } from '../../src/viewer/profile-info';
 export type { TopRow, TopTable } from '../../src/report/top';
 export type { FlameGraphData as FlameGraphJson } from '../../src/report/flamegraph';
 export type { PeekEdge, PeekData as Peek } from '../../src/report/peek';

@@ -3,8 +3,6 @@ import { ApiError } from './api-client';
 import { byId, el } from './dom';
 import { RefineKey, REGEX_REFINE_KEYS, UrlState, ViewState } from './url-state';
 
-const DEFAULT_GRANULARITIES = ['functions', 'filefunctions', 'files', 'lines'];
-
 /** Sample type, granularity and pprof's refine regexes; every change goes through the URL. */
 export class RefineBar {
   private readonly sample = byId<HTMLSelectElement>('sample');
@@ -16,7 +14,7 @@ export class RefineBar {
     info: ProfileInfo,
   ) {
     this.sample.replaceChildren(...info.sampleTypes.map((t) => el('option', { text: `${t.type} · ${t.totalText}`, attrs: { value: t.type } })));
-    this.granularity.replaceChildren(...(info.granularities ?? DEFAULT_GRANULARITIES).map((g) => el('option', { text: g, attrs: { value: g } })));
+    this.granularity.replaceChildren(...info.granularities.map((g) => el('option', { text: g, attrs: { value: g } })));
     this.sample.addEventListener('change', () => state.updateRefine({ sample: this.valueUnlessDefault(this.sample.value, info.defaultSampleType) }));
     this.granularity.addEventListener('change', () => state.updateRefine({ granularity: this.valueUnlessDefault(this.granularity.value, 'functions') }));
     for (const [key, input] of this.inputs) {

@@ -5,13 +5,7 @@ import type { FlameGraphJson } from '../app/api-types';
  * frame; below it, every frame worth at least minValue. A node's value minus its self value minus its children's
  * is what its left-out (narrow) children add up to.
  */
-export interface FlameTree {
-  sampleType: string;
-  unit: string;
-  total: number;
-  names: string[];
-  files: string[];
-  lines: number[];
+export interface FlameTree extends Omit<FlameGraphJson, 'parent' | 'name' | 'value' | 'self'> {
   parent: Int32Array;
   name: Int32Array;
   value: Float64Array;
@@ -21,9 +15,6 @@ export interface FlameTree {
   /** Children of node i are children[childStart[i] .. childStart[i + 1]). */
   childStart: Int32Array;
   children: Int32Array;
-  /** The zoomed node; its subtree is complete down to minValue. */
-  zoom: number;
-  minValue: number;
 }
 
 /** Linear in the tree: ordering children is left to the layout, which only orders what it draws. */
@@ -39,12 +30,7 @@ export function buildFlameTree(json: FlameGraphJson): FlameTree {
   }
   const { childStart, children } = childLists(parent);
   return {
-    sampleType: json.sampleType,
-    unit: json.unit,
-    total: json.total,
-    names: json.names,
-    files: json.files,
-    lines: json.lines,
+    ...json,
     parent,
     name: Int32Array.from(json.name),
     value: Float64Array.from(json.value),
@@ -53,8 +39,6 @@ export function buildFlameTree(json: FlameGraphJson): FlameTree {
     maxDepth,
     childStart,
     children,
-    zoom: json.zoom,
-    minValue: json.minValue,
   };
 }
 
