@@ -4,6 +4,7 @@ import { KEYS } from '../src/parameters/schema';
 import { RESULT } from '../src/result/answer';
 import { GoTarget, startGoTarget } from './support/go-target';
 import { request, serve } from './support/http-json';
+import { probeHealth } from './support/health-probe';
 import { startService } from './support/service';
 
 const HEAP = fs.readFileSync(path.join(__dirname, 'fixtures', 'profiles', 'heap.pb.gz'));
@@ -18,19 +19,9 @@ afterAll(() => fixtureSource.close());
 test('50 concurrent requests: all answer 200 or 503, none hangs, health stays green', async () => {
   const svc = await startService({ MAX_VIEWERS: '40' });
   try {
-    const health: number[] = [];
-    let done = false;
-    const probe = (async () => {
-      while (!done) {
-        const started = performance.now();
-        expect((await request(`${svc.url}/healthz`)).status).toBe(200);
-        health.push(performance.now() - started);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    })();
+    const probe = probeHealth(svc.url, 20);
     const answers = await Promise.all(Array.from({ length: 50 }, () => request(`${svc.url}/processor/goProfiler`, { body: heapBody(fixtureSource.url) })));
-    done = true;
-    await probe;
+    const health = await probe.stop();
     const statuses = answers.map((a) => a.status);
     expect(statuses.every((s) => s === 200 || s === 503)).toBe(true);
     expect(statuses.filter((s) => s === 200).length).toBe(40);

@@ -3,6 +3,7 @@ import { KEYS } from '../src/parameters/schema';
 import { percentile } from '../bench/stats';
 import { serveProfiles } from '../bench/profile-server';
 import { request } from './support/http-json';
+import { probeHealth } from './support/health-probe';
 import { startService } from './support/service';
 
 // While a one-million-sample heap profile (written by a real Go program, bench/generate-go-program.ts) is fetched
@@ -12,19 +13,9 @@ test('/healthz stays fast while a million-sample profile is decoded', async () =
   const source = await serveProfiles({ large: large.file });
   const svc = await startService({ LOG_LEVEL: 'silent' });
   try {
-    const latencies: number[] = [];
-    let done = false;
-    const probe = (async () => {
-      while (!done) {
-        const started = performance.now();
-        expect((await request(`${svc.url}/healthz`)).status).toBe(200);
-        latencies.push(performance.now() - started);
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    })();
+    const probe = probeHealth(svc.url, 10);
     const answer = await request(`${svc.url}/processor/goProfiler`, { body: { [KEYS.source]: `${source.url}/large`, [KEYS.type]: 'heap' } });
-    done = true;
-    await probe;
+    const latencies = await probe.stop();
     expect(answer.status).toBe(200);
     expect(JSON.parse(answer.json()['diagnoser.runtime.go_profiler.result.summary']).total).toBeGreaterThan(0);
     expect(latencies.length).toBeGreaterThan(20);
