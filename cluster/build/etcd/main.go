@@ -1,0 +1,10 @@
+// etcd for `npm run cluster`: the server module's own entry point.
+package main
+
+import (
+	"os"
+
+	"go.etcd.io/etcd/server/v3/etcdmain"
+)
+
+func main() { etcdmain.Main(os.Args) }
