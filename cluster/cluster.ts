@@ -24,6 +24,8 @@ export interface ClusterNode {
   ip: string;
   /** Pods of this node get <podIpPrefix>.2 and up. */
   podIpPrefix: string;
+  /** Every address a pod of this node may get (for a test certificate that must name a pod's IP in advance). */
+  podAddresses: string[];
   kubeletPort: number;
 }
 
@@ -82,7 +84,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     const nodes: ClusterNode[] = [];
     for (const [index, name] of NODE_NAMES.entries()) {
       const podIpPrefix = `127.${base}.${index + 1}`;
-      const node = { name, ip: `${podIpPrefix}.1`, podIpPrefix, kubeletPort: await freePort(`${podIpPrefix}.1`) };
+      const podAddresses = Array.from({ length: 252 }, (_, i) => `${podIpPrefix}.${i + 2}`);
+      const node = { name, ip: `${podIpPrefix}.1`, podIpPrefix, podAddresses, kubeletPort: await freePort(`${podIpPrefix}.1`) };
       agents.push(await startNode(controlPlane, node, binaries.kubernetesVersion, collectorImage, dir, log));
       nodes.push(node);
     }

@@ -48,7 +48,7 @@ rules:
   - level: None
     resources: [{ group: coordination.k8s.io, resources: [leases] }]
   - level: Request
-    verbs: [create, update, patch]
+    verbs: [create, update, patch, delete]
     resources: [{ group: batch, resources: [jobs] }]
   - level: Metadata
 `;

@@ -3,6 +3,7 @@
  * every process it started is stopped and its files removed. Progress goes to stderr; stdout gets one line,
  * `KUBECONFIG=<admin kubeconfig>`, once the cluster is ready (cluster.json lies beside it).
  * `--build-only` builds (or finds in the cache) the binaries and exits: what `npm test` does before its suites.
+ * `--exit-with-parent` stops the cluster when the process that started it is gone (the test runner, killed).
  */
 import { buildClusterBinaries } from './build';
 import { startCluster, type Cluster } from './cluster';
@@ -30,6 +31,10 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  if (process.argv.includes('--exit-with-parent')) {
+    const parent = process.ppid;
+    setInterval(() => process.ppid !== parent && void stop('parent gone'), 1000).unref();
+  }
 
   const cluster = await starting;
   if (stopping) return;

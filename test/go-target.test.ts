@@ -6,7 +6,7 @@ import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { goPprofTop, GoPprofTop } from './support/go-pprof';
+import { goPprofTool, goPprofTop, GoPprofTop } from './support/go-pprof';
 import { GoTarget, startGoTarget } from './support/go-target';
 import { makeTestPki, TestPki } from './support/tls';
 
@@ -23,6 +23,9 @@ const PROFILES: Array<[name: string, urlPath: string]> = [
   ['threadcreate', '/debug/pprof/threadcreate'],
   ['cpu', '/debug/pprof/profile?seconds=1'],
 ];
+
+// The first run builds pprof (see goPprofTool): allow for a cold Go cache.
+beforeAll(() => goPprofTool(), 180_000);
 
 function isGzip(body: Buffer): boolean {
   return body.length > 2 && body[0] === 0x1f && body[1] === 0x8b;

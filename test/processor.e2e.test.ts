@@ -3,7 +3,7 @@ import net from 'node:net';
 import zlib from 'node:zlib';
 import { RESULT } from '../src/result/answer';
 import { KEYS } from '../src/parameters/schema';
-import { goPprofTop } from './support/go-pprof';
+import { goPprofTool, goPprofTop } from './support/go-pprof';
 import { GoTarget, startGoTarget } from './support/go-target';
 import { request, serve } from './support/http-json';
 import { RunningService, startService } from './support/service';
@@ -12,6 +12,9 @@ import { RunningService, startService } from './support/service';
 // `go tool pprof` on the very bytes the service stored.
 let target: GoTarget;
 let svc: RunningService;
+
+// The first run builds pprof (see goPprofTool): allow for a cold Go cache.
+beforeAll(() => goPprofTool(), 180_000);
 
 beforeAll(async () => {
   target = await startGoTarget();

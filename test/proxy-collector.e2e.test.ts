@@ -1,28 +1,37 @@
+import path from 'node:path';
 import { KEYS } from '../src/parameters/schema';
 import { RESULT } from '../src/result/answer';
+import { startGoTargetPod } from './support/cluster/go-target-pod';
+import { JOB_NAMESPACE, ProfilerOnCluster, SERVICE_ACCOUNT, startProfilerOnCluster } from './support/cluster/profiler-on-cluster';
 import { goPprofTop } from './support/go-pprof';
 import { request } from './support/http-json';
-import { JobCluster, jobCreations, runningPod, startJobCluster, TARGET } from './support/job-cluster';
+import { rbacFileFor } from './support/kustomize';
 
-// The proxy collector: the profile comes through the API server's pods/proxy with the service's own credentials,
-// binary body intact, for every type; the stand-in relays to the real Go target behind the pod IP.
-let c: JobCluster;
+// The proxy collector on the real control plane (test/support/cluster): the profile comes through kube-apiserver's
+// own pods/proxy, which dials the Go target pod's IP, with the service's ServiceAccount token; the real RBAC
+// authorizer decides, and the audit log shows what the service asked for.
+const PODS_PROXY_RBAC = path.join(__dirname, '..', 'deploy', 'rbac', 'pods-proxy.yaml');
+let c: ProfilerOnCluster;
 
 beforeAll(async () => {
-  c = await startJobCluster();
-  c.kube.addPod(runningPod('apps', 'no-pprof', 'worker-2', '10.244.2.30'));
+  c = await startProfilerOnCluster();
+  // A pod whose pprof port is not 6060: the proxy's dial is refused.
+  await startGoTargetPod(c.cluster, { namespace: 'apps', name: 'no-pprof', node: 'node-b', port: 7070 });
+  await c.cluster.apply(rbacFileFor(PODS_PROXY_RBAC, JOB_NAMESPACE));
 }, 120_000);
 
 afterAll(async () => {
+  await c?.cluster.kubectl(['delete', '--ignore-not-found', '-f', '-'], rbacFileFor(PODS_PROXY_RBAC, JOB_NAMESPACE));
+  await c?.cluster.kubectl(['-n', 'apps', 'delete', 'pod', 'no-pprof', '--ignore-not-found', '--wait=false']);
   await c?.stop();
 });
 
 const viaProxy = (type: string, extra: Record<string, unknown> = {}) =>
-  c.profile({ [KEYS.collector]: 'proxy', [KEYS.type]: type, [KEYS.jobPodNamespace]: TARGET.namespace, [KEYS.jobPodName]: TARGET.name, [KEYS.durationSeconds]: '1', ...extra });
+  c.profile({ [KEYS.collector]: 'proxy', [KEYS.type]: type, [KEYS.jobPodNamespace]: 'apps', [KEYS.jobPodName]: 'gotarget', [KEYS.durationSeconds]: '1', ...extra });
 
 describe.each(['Profile', 'Heap', 'Goroutine', 'Allocs', 'Block', 'Mutex', 'Threadcreate'])('%s through the API server proxy', (type) => {
   test('200; the viewer equals go tool pprof on the stored bytes; the request went to pods/<pod>:<port>/proxy', async () => {
-    const before = c.kube.requests.length;
+    const mark = c.cluster.mark();
     const answer = await viaProxy(type);
     expect(answer.status).toBe(200);
     const body = answer.json();
@@ -32,21 +41,31 @@ describe.each(['Profile', 'Heap', 'Goroutine', 'Allocs', 'Block', 'Mutex', 'Thre
     expect(top.rows.map((r: { name: string }) => r.name)).toEqual(reference.rows.map((r) => r.name));
 
     const endpoint = type === 'Profile' ? 'profile' : type.toLowerCase();
-    const proxied = c.kube.requests.slice(before).find((r) => r.path.includes('/proxy/'));
-    expect(proxied).toMatchObject({ method: 'GET', path: `/api/v1/namespaces/apps/pods/gotarget:6060/proxy/debug/pprof/${endpoint}`, status: 200 });
-    if (type === 'Profile') expect(proxied?.query).toEqual({ seconds: '1' });
-    expect(jobCreations(c.kube.requests.slice(before))).toEqual([]);
+    const proxied = c.requests(mark, (e) => e.objectRef?.subresource === 'proxy');
+    expect(proxied.map((e) => [e.verb, e.requestURI, e.responseStatus?.code])).toEqual([
+      ['get', `/api/v1/namespaces/apps/pods/gotarget:6060/proxy/debug/pprof/${endpoint}${type === 'Profile' ? '?seconds=1' : ''}`, 200],
+    ]);
+    expect(c.requests(mark, (e) => e.objectRef?.resource === 'jobs')).toEqual([]);
   }, 60_000);
 });
 
-test('without pods/proxy permission: 500 that names the permission and the optional RBAC file', async () => {
-  c.kube.setRbac([{ verb: 'get', resource: 'pods' }]);
+test('without pods/proxy permission (deploy/rbac/pods-proxy.yaml not applied): 500 that names the permission and the file', async () => {
+  await c.cluster.kubectl(['delete', 'clusterrolebinding', 'go-profiler-pods-proxy']);
   try {
-    const answer = await viaProxy('heap');
+    // The real authorizer's cache follows the binding's removal within moments.
+    let answer = await viaProxy('heap');
+    for (let i = 0; i < 20 && answer.status === 200; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      answer = await viaProxy('heap');
+    }
     expect(answer.status).toBe(500);
-    expect(answer.json().error).toMatch(/^through the API server proxy: fetching profile from https:\/\/127\.0\.0\.1:\d+\/api\/v1\/namespaces\/apps\/pods\/gotarget:6060\/proxy\/debug\/pprof\/heap: the source answered 403 Forbidden: pods "gotarget:6060" is forbidden: User "system:serviceaccount:go-profiler:go-profiler" cannot get resource "pods\/proxy" in API group "" in the namespace "apps" \(the service account needs pods\/proxy get: deploy\/rbac\/pods-proxy\.yaml\)$/);
+    expect(answer.json().error).toBe(
+      `through the API server proxy: fetching profile from ${c.cluster.info.server}/api/v1/namespaces/apps/pods/gotarget:6060/proxy/debug/pprof/heap: ` +
+        `the source answered 403 Forbidden: pods "gotarget:6060" is forbidden: User "${SERVICE_ACCOUNT}" cannot get resource "pods/proxy" in API group "" in the namespace "apps" ` +
+        '(the service account needs pods/proxy get: deploy/rbac/pods-proxy.yaml)',
+    );
   } finally {
-    c.kube.setRbac(null);
+    await c.cluster.apply(rbacFileFor(PODS_PROXY_RBAC, JOB_NAMESPACE));
   }
 });
 
@@ -56,8 +75,9 @@ test('an unknown pod: 400 naming the key', async () => {
   expect(answer.json().details).toEqual([{ key: KEYS.jobPodName, message: 'names pod apps/nope, which does not exist' }]);
 });
 
-test('nothing listens on the pod\'s port: the API server\'s 503 reason', async () => {
+test('nothing listens on the pod\'s port: the API server\'s own 503 reason', async () => {
+  const ip = (await c.cluster.getJson(['-n', 'apps', 'get', 'pod', 'no-pprof'])).status.podIP;
   const answer = await viaProxy('heap', { [KEYS.jobPodName]: 'no-pprof' });
   expect(answer.status).toBe(500);
-  expect(answer.json().error).toMatch(/the source answered 503 Service Unavailable: error trying to reach service: dial tcp 10\.244\.2\.30:6060: connect: connection refused/);
+  expect(answer.json().error).toContain(`the source answered 503 Service Unavailable: error trying to reach service: dial tcp ${ip}:6060: connect: connection refused`);
 });

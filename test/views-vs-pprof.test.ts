@@ -9,14 +9,18 @@ import { Granularity } from '../src/report/granularity';
 import { peek } from '../src/report/peek';
 import { RefineOptions } from '../src/report/refine';
 import { topTable } from '../src/report/top';
-import { goPprofDot, goPprofPeek, goPprofTopText, GoPprofOptions } from './support/go-pprof';
+import { goPprofDot, goPprofPeek, goPprofTool, goPprofTopText, GoPprofOptions } from './support/go-pprof';
 import { Function as PFunction, Line, Location, Mapping, Profile, Sample, StringTable, ValueType } from 'pprof-format';
 import zlib from 'node:zlib';
 import { encodeGzipped, syntheticProfile, SyntheticSample } from './support/synthetic-profile';
 
-// Every view's numbers against the real `go tool pprof` (Go 1.19) on the same bytes, sample type and refinement.
+// Every view's numbers against the real `go tool pprof` (the machine's Go) on the same bytes, sample type and
+// refinement. The fixtures were captured by Go 1.19 (fixtures/profiles/README.md).
 const DIR = path.join(__dirname, 'fixtures', 'profiles');
 const MAX = 1 << 30;
+
+// The first run builds pprof (see goPprofTool): allow for a cold Go cache.
+beforeAll(() => goPprofTool(), 180_000);
 
 interface Case {
   refine?: RefineOptions;

@@ -5,7 +5,7 @@ import { KEYS } from '../../src/parameters/schema';
 import { formatPercent, formatValue } from '../../src/report/units';
 import { RESULT } from '../../src/result/answer';
 import { canvasPixel, eventually, flameColumn, hoverFrame, injectionTraces, launchBrowser, pageTiming, screenshot, TestBrowser, textOf, waitForFlame, watchProblems } from '../support/browser';
-import { GoTarget, REPO_ROOT, startGoTarget } from '../support/go-target';
+import { GO_TARGET_DIR, GoTarget, REPO_ROOT, startGoTarget } from '../support/go-target';
 import { request, serve } from '../support/http-json';
 import { RunningService, startService } from '../support/service';
 import { encodeGzipped, syntheticProfile } from '../support/synthetic-profile';
@@ -99,8 +99,12 @@ describe('heap profile', () => {
     const values = await page.locator('#flame-tooltip .tip-values').textContent();
     const row = (await apiJson(heap, 'api/top')).rows.find((r: { name: string }) => r.name === 'main.allocBig');
     expect(values).toMatch(/^flat \d+(\.\d+)?MB \(\d+(\.\d+)?%\)\s+cum \d+(\.\d+)?MB/);
-    // file:line; Go before 1.20 writes no Function.start_line, so the line is the lowest the profile has of it.
-    expect(await page.locator('#flame-tooltip .tip-file').textContent()).toMatch(/\/main\.go:\d+$/);
+    // file:line where main.allocBig starts: Go writes Function.start_line since 1.20 (without it, the viewer shows the
+    // lowest line the profile has of the function, the line after the func line here).
+    const source = fs.readFileSync(path.join(GO_TARGET_DIR, 'main.go'), 'utf8').split('\n');
+    const startLine = source.findIndex((line) => line.startsWith('func allocBig(')) + 1;
+    expect(startLine).toBeGreaterThan(0);
+    expect(await page.locator('#flame-tooltip .tip-file').textContent()).toBe(`gotarget/main.go:${startLine}`);
     expect(row.flat).toBeGreaterThan(0);
     await page.mouse.move(0, 0);
   });

@@ -1,7 +1,9 @@
 // The reference implementation our viewer is compared against: the real
 // `go tool pprof -top`, with its output parsed back into raw numbers.
 //
-// Flags, and why (checked by running Go 1.19's pprof and reading its source,
+// pprof is the machine's Go's (`go` on the PATH, Go >= 1.22; see goPprofTool).
+//
+// Flags, and why (checked by running Go 1.26's pprof and reading its source,
 // $(go env GOROOT)/src/cmd/vendor/github.com/google/pprof):
 //  -top             flat text report, one row per function.
 //  -nodefraction=0  otherwise rows with cum <= 0.5% of total are dropped.
@@ -62,7 +64,7 @@ export interface GoPprofTextOptions extends GoPprofOptions {
 }
 
 function pprofArgs(profilePath: string, opts: GoPprofTextOptions, report = ['-top', '-nodefraction=0', '-nodecount=0']): string[] {
-  const args = ['tool', 'pprof', ...report, '-symbolize=none'];
+  const args = [...report, '-symbolize=none'];
   if (opts.unit !== undefined) args.push(`-unit=${opts.unit}`);
   if (opts.sampleIndex !== undefined) args.push(`-sample_index=${opts.sampleIndex}`);
   if (opts.focus !== undefined) args.push(`-focus=${opts.focus}`);
@@ -75,8 +77,27 @@ function pprofArgs(profilePath: string, opts: GoPprofTextOptions, report = ['-to
   return args;
 }
 
+let tool: Promise<string> | undefined;
+
+/**
+ * The path of the program `go tool pprof` runs. Recent Go releases ship no prebuilt pprof (Go 1.26's pkg/tool has
+ * none): `go tool -n pprof` builds it into the Go cache the first time (half a minute or more on a cold cache) and
+ * prints where it is. Suites call this in a beforeAll that allows for the build, as for the Go target; the reports
+ * then run that program itself, without the go command's own start (about 0.2 s a call) before each.
+ */
+export function goPprofTool(): Promise<string> {
+  tool ??= execFileAsync('go', ['tool', '-n', 'pprof'], { env: goEnv() }).then(
+    ({ stdout }) => stdout.trim(),
+    (err: unknown) => {
+      tool = undefined; // let a later call retry
+      throw new Error(`go tool -n pprof failed: ${err instanceof Error ? err.message : String(err)}`);
+    },
+  );
+  return tool;
+}
+
 async function runPprof(args: string[]): Promise<string> {
-  const { stdout } = await execFileAsync('go', args, { env: goEnv(), maxBuffer: 64 * 1024 * 1024 });
+  const { stdout } = await execFileAsync(await goPprofTool(), args, { env: goEnv(), maxBuffer: 64 * 1024 * 1024 });
   return stdout;
 }
 

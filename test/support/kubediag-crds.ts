@@ -18,18 +18,25 @@ export interface CrdValidators {
   byKind: Map<string, ValidateFunction>;
 }
 
+/** Every CustomResourceDefinition in the folder's YAML files, as written (KubeDiag's: apiextensions v1beta1). */
+export function readKubediagCrds(dir = KUBEDIAG_CRDS): Array<Record<string, any>> {
+  if (!fs.existsSync(dir)) throw new Error(`KubeDiag's CRDs are not at ${dir}${dir === KUBEDIAG_CRDS ? ': the tests read them from shared/ beside the repository' : ''}`);
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .flatMap((file) => yaml.loadAll(fs.readFileSync(path.join(dir, file), 'utf8')) as Array<Record<string, any> | null>)
+    .filter((crd): crd is Record<string, any> => crd?.kind === 'CustomResourceDefinition');
+}
+
 export function loadKubediagCrds(dir = KUBEDIAG_CRDS): CrdValidators {
-  if (!fs.existsSync(dir)) throw new Error(`KubeDiag's CRDs are not at ${dir}: the tests read them from shared/ beside the repository`);
   const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
   const byKind = new Map<string, ValidateFunction>();
   let group = '';
-  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.yaml'))) {
-    for (const crd of yaml.loadAll(fs.readFileSync(path.join(dir, file), 'utf8')) as Array<Record<string, any> | null>) {
-      if (crd?.kind !== 'CustomResourceDefinition') continue;
-      group = crd.spec.group;
-      const schema = crd.spec.validation?.openAPIV3Schema ?? crd.spec.versions?.find((v: { storage: boolean }) => v.storage)?.schema?.openAPIV3Schema;
-      byKind.set(crd.spec.names.kind, ajv.compile(closed(schema) as object));
-    }
+  for (const crd of readKubediagCrds(dir)) {
+    group = crd.spec.group;
+    const schema = crd.spec.validation?.openAPIV3Schema ?? crd.spec.versions?.find((v: { storage: boolean }) => v.storage)?.schema?.openAPIV3Schema;
+    byKind.set(crd.spec.names.kind, ajv.compile(closed(schema) as object));
   }
   return { group, byKind };
 }

@@ -62,7 +62,9 @@ export function followJob(options: FollowOptions): Promise<Finished> {
       });
     const ns = encodeURIComponent(options.namespace);
     open(`/apis/batch/v1/namespaces/${ns}/jobs`, { fieldSelector: `metadata.name=${options.job}` }, (type, object) => {
-      latest.job = type === 'DELETED' ? undefined : (object as V1Job);
+      // The service deletes its Job only after the follower is finished: a deletion seen here is someone else's.
+      if (type === 'DELETED') finish(() => reject(new UpstreamError('the Job was deleted by someone else before it finished')));
+      else latest.job = object as V1Job;
     });
     // A deleted pod keeps its last state: it is what the deadline message describes.
     open(`/api/v1/namespaces/${ns}/pods`, { labelSelector: `${JOB_LABEL}=${options.job}` }, (type, object) => {

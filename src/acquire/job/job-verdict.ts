@@ -25,7 +25,9 @@ const HOPELESS_WAITING = new Set([
 ]);
 
 export function judge(job: V1Job | undefined, pod: V1Pod | undefined): Verdict {
-  const failed = condition(job, 'Failed');
+  // Since Kubernetes 1.31 the Job controller sets FailureTarget first, then stops the pods, then sets Failed: the
+  // stopped pod would otherwise read as a collector that failed on its own.
+  const failed = condition(job, 'Failed') ?? condition(job, 'FailureTarget');
   if (failed?.reason === 'DeadlineExceeded') {
     const seconds = job?.spec?.activeDeadlineSeconds;
     return { state: 'failed', reason: `the Job ran longer than its activeDeadlineSeconds (${seconds} s) while its pod was ${describePod(pod)}` };
