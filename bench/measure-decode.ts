@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { goPprofTool } from '../test/support/go-pprof';
 import { goEnv } from '../test/support/go-target';
 import { Spread, spread } from './stats';
 
@@ -15,6 +16,9 @@ export interface DecodeFigures {
 
 /** Ours (decode + aggregate, in a fresh process) against `go tool pprof -top` on the same file, runs each. */
 export async function measureDecode(file: string, runs: number): Promise<DecodeFigures> {
+  // pprof's own program, as `go tool pprof` runs it, built before the first run (Go ships it unbuilt), and timed
+  // without the go command in front.
+  const pprofTool = await goPprofTool();
   const ours = { ms: [] as number[], rss: [] as number[] };
   const pprof = { ms: [] as number[], rss: [] as number[] };
   for (let i = 0; i < runs; i++) {
@@ -23,7 +27,7 @@ export async function measureDecode(file: string, runs: number): Promise<DecodeF
     ours.ms.push(result.ms);
     ours.rss.push(result.peakRssKb / 1024);
     // GNU time reports the child's wall time and peak RSS; pprof's own output is discarded.
-    const timed = await run('/usr/bin/time', ['-f', '%e %M', 'go', 'tool', 'pprof', '-top', '-nodefraction=0', file], {
+    const timed = await run('/usr/bin/time', ['-f', '%e %M', pprofTool, '-top', '-nodefraction=0', file], {
       env: goEnv(),
       maxBuffer: 256 << 20,
     });

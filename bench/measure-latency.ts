@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { request } from '../test/support/http-json';
+import { goPprofTool } from '../test/support/go-pprof';
 import { goEnv } from '../test/support/go-target';
 import { percentile, Spread, spread } from './stats';
 
@@ -55,11 +56,12 @@ export async function measureTimeToViewer(serviceUrl: string, sourceUrl: string,
  * default page (the graph) needs a system Graphviz; /ui/top does not, and is served once the profile is parsed.
  */
 export async function measurePprofHttp(file: string, runs: number): Promise<Spread> {
+  const pprofTool = await goPprofTool(); // as in measureDecode: built before, run without the go command
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const port = await freePort();
     const started = performance.now();
-    const child = spawn('go', ['tool', 'pprof', `-http=127.0.0.1:${port}`, '-no_browser', file], { env: goEnv(), stdio: 'ignore' });
+    const child = spawn(pprofTool, [`-http=127.0.0.1:${port}`, '-no_browser', file], { env: goEnv(), stdio: 'ignore' });
     try {
       for (;;) {
         const ok = await request(`http://127.0.0.1:${port}/ui/top`).then((a) => a.status === 200, () => false);

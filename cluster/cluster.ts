@@ -11,6 +11,7 @@ import { buildClusterBinaries, type ClusterBinaries } from './build';
 import { startControlPlane, type ControlPlane } from './control-plane';
 import { writeKubeconfig } from './kubeconfig';
 import { startNodeAgent, type NodeAgent } from './node-agent';
+import { PodNetwork } from './pod-network';
 import { freePort } from './processes';
 
 export const NODE_NAMES = ['node-a', 'node-b'];
@@ -22,8 +23,10 @@ export interface ClusterNode {
   name: string;
   /** InternalIP: the kubelet listens here; host-network pods have it. */
   ip: string;
-  /** Pods of this node get <podIpPrefix>.2 and up. */
+  /** Pods of this node get <podIpPrefix>.2 and up: 10.x.y in a network namespace of the node's, else 127.x.y. */
   podIpPrefix: string;
+  /** The node's network namespace, where its pods (not host-network ones) run; none without root. */
+  podNetworkNamespace?: string;
   /** Every address a pod of this node may get (for a test certificate that must name a pod's IP in advance). */
   podAddresses: string[];
   kubeletPort: number;
@@ -73,20 +76,29 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     },
   });
   const collectorImage = options.collectorImage ?? DEFAULT_COLLECTOR_IMAGE;
-  // 127.B.n.0/24 per node, B random: two clusters on one machine rarely meet.
+  // 127.B.n.0/24 (and 10.B.n.0/24 for pods) per node, B random: two clusters on one machine rarely meet.
   const base = randomInt(16, 250);
   const agents: NodeAgent[] = [];
+  const networks: PodNetwork[] = [];
   const stop = async () => {
     await Promise.all(agents.map((agent) => agent.stop()));
+    await Promise.all(networks.map((network) => network.destroy()));
     await controlPlane.stop();
   };
   try {
     const nodes: ClusterNode[] = [];
+    const namespaces = await PodNetwork.available();
+    if (namespaces) await PodNetwork.removeStale();
+    else log('not root (or no iproute2): pods get loopback IPs, which kube-apiserver\'s pods/proxy refuses');
     for (const [index, name] of NODE_NAMES.entries()) {
-      const podIpPrefix = `127.${base}.${index + 1}`;
+      // The node itself (its kubelet port, host-network pods) is on this machine's loopback.
+      const ip = `127.${base}.${index + 1}.1`;
+      const podIpPrefix = namespaces ? `10.${base}.${index + 1}` : `127.${base}.${index + 1}`;
+      const network = namespaces ? await PodNetwork.create({ letter: name.slice(-1), prefix: podIpPrefix }) : undefined;
+      if (network) networks.push(network);
       const podAddresses = Array.from({ length: 252 }, (_, i) => `${podIpPrefix}.${i + 2}`);
-      const node = { name, ip: `${podIpPrefix}.1`, podIpPrefix, podAddresses, kubeletPort: await freePort(`${podIpPrefix}.1`) };
-      agents.push(await startNode(controlPlane, node, binaries.kubernetesVersion, collectorImage, dir, log));
+      const node = { name, ip, podIpPrefix, podNetworkNamespace: network?.namespace, podAddresses, kubeletPort: await freePort(ip) };
+      agents.push(await startNode(controlPlane, node, network, binaries.kubernetesVersion, collectorImage, dir, log));
       nodes.push(node);
     }
     info = {
@@ -109,7 +121,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   }
 }
 
-async function startNode(controlPlane: ControlPlane, node: ClusterNode, version: string, collectorImage: string, dir: string, log: (line: string) => void): Promise<NodeAgent> {
+async function startNode(controlPlane: ControlPlane, node: ClusterNode, network: PodNetwork | undefined, version: string, collectorImage: string, dir: string, log: (line: string) => void): Promise<NodeAgent> {
   const { pki, server } = controlPlane;
   const [client, serving] = await Promise.all([
     pki.issue({ file: `${node.name}-client`, commonName: `system:node:${node.name}`, organization: 'system:nodes', usage: 'client' }),
@@ -130,6 +142,7 @@ async function startNode(controlPlane: ControlPlane, node: ClusterNode, version:
     runtime: { node: path.join(REPO_ROOT, 'node_modules', '.bin', 'node'), workdir: REPO_ROOT },
     stateDir: path.join(dir, 'nodes', node.name),
     kubeletVersion: version,
+    podNetwork: network,
     log: (line) => log(`${node.name}: ${line}`),
   });
 }

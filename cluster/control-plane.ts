@@ -43,7 +43,7 @@ export interface ControlPlane {
 
 const AUDIT_POLICY = `apiVersion: audit.k8s.io/v1
 kind: Policy
-omitStages: [RequestReceived]
+omitStages: [RequestReceived, ResponseStarted]
 rules:
   - level: None
     resources: [{ group: coordination.k8s.io, resources: [leases] }]

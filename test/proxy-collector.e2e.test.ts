@@ -42,8 +42,11 @@ describe.each(['Profile', 'Heap', 'Goroutine', 'Allocs', 'Block', 'Mutex', 'Thre
 
     const endpoint = type === 'Profile' ? 'profile' : type.toLowerCase();
     const proxied = c.requests(mark, (e) => e.objectRef?.subresource === 'proxy');
+    const base = `/api/v1/namespaces/apps/pods/gotarget:6060/proxy/debug/pprof/${endpoint}`;
     expect(proxied.map((e) => [e.verb, e.requestURI, e.responseStatus?.code])).toEqual([
-      ['get', `/api/v1/namespaces/apps/pods/gotarget:6060/proxy/debug/pprof/${endpoint}${type === 'Profile' ? '?seconds=1' : ''}`, 200],
+      ['get', `${base}${type === 'Profile' ? '?seconds=1' : ''}`, 200],
+      // The goroutine dump the Goroutines view groups comes the same way.
+      ...(type === 'Goroutine' ? [['get', `${base}?debug=2`, 200]] : []),
     ]);
     expect(c.requests(mark, (e) => e.objectRef?.resource === 'jobs')).toEqual([]);
   }, 60_000);

@@ -67,7 +67,6 @@ export function processSpec(container: any, context: ContainerContext): ProcessS
 function processEnv(context: ContainerContext): Record<string, string> {
   return {
     PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-    // As a runtime sets it: the pod's name, or the node's on the host network.
     HOSTNAME: context.hostname,
     HOME: context.home,
     ...Object.fromEntries(context.env),

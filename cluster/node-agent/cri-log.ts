@@ -9,8 +9,7 @@
  * current file, so rotated ones are kept only as the kubelet would (a few).
  */
 import { EventEmitter } from 'node:events';
-import { closeSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
-import path from 'node:path';
+import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 
 export type Stream = 'stdout' | 'stderr';
 
@@ -58,10 +57,14 @@ export function parseRecord(line: string): CriRecord | undefined {
 /** Appends one container instance's output to its log file; emits 'write' after each record and 'close'. */
 export class CriLogWriter extends EventEmitter {
   closed = false;
-  /** How many times the file rotated: a follower that reaches the end of a rotated file reopens the path. */
-  rotations = 0;
+  /** Where each rotation moved the file to, in order: a follower reads on from one file into the next. */
+  readonly rotated: string[] = [];
   private fd: number;
   private size = 0;
+
+  get rotations(): number {
+    return this.rotated.length;
+  }
 
   constructor(readonly file: string, private readonly maxSize = CONTAINER_LOG_MAX_SIZE) {
     super();
@@ -95,13 +98,13 @@ export class CriLogWriter extends EventEmitter {
 
   private rotate(): void {
     closeSync(this.fd);
-    // A fixed-width stamp, so the names sort by age.
-    renameSync(this.file, `${this.file}.${new Date().toISOString().replace(/[-:.]/g, '')}`);
-    const dir = path.dirname(this.file);
-    const rotated = readdirSync(dir).filter((name) => name.startsWith(`${path.basename(this.file)}.`)).sort();
-    for (const old of rotated.slice(0, Math.max(0, rotated.length - (CONTAINER_LOG_MAX_FILES - 1)))) rmSync(path.join(dir, old));
+    // Named by the time it ended (and a count, as two may end in one millisecond), as the kubelet names them.
+    const to = `${this.file}.${new Date().toISOString().replace(/[-:.]/g, '')}-${this.rotated.length}`;
+    renameSync(this.file, to);
+    this.rotated.push(to);
+    // The kubelet keeps containerLogMaxFiles in all, the current one included.
+    for (const old of this.rotated.slice(0, -(CONTAINER_LOG_MAX_FILES - 1))) rmSync(old, { force: true });
     this.fd = openSync(this.file, 'a');
     this.size = 0;
-    this.rotations++;
   }
 }

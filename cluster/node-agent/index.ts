@@ -11,6 +11,7 @@ import type { Server } from 'node:https';
 import { ApiClient, isNotFound } from './api-client';
 import type { ImageRuntime } from './container-spec';
 import { IpPool } from './ip-pool';
+import type { PodNetworkHooks } from './pod-network';
 import { startKubeletServer } from './kubelet-server';
 import { LEASE_RENEW_MS, NodeLease } from './node-lease';
 import { NODE_STATUS_REFRESH_MS, registerNode, reportNodeStatus, type NodeIdentity } from './node-status';
@@ -38,6 +39,8 @@ export interface NodeAgentOptions {
   /** A folder of the agent's own for volumes and logs; removed on stop. */
   stateDir: string;
   kubeletVersion: string;
+  /** The pods' network; without it pod IPs are loopback addresses (podIpPrefix 127.x.y). */
+  podNetwork?: PodNetworkHooks;
   log?: (line: string) => void;
 }
 
@@ -53,11 +56,14 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
   const identity: NodeIdentity = { name: options.name, ip: options.ip, kubeletPort: options.kubeletPort, kubeletVersion: options.kubeletVersion };
   const pods = new PodSet({
     api,
+    nodeName: options.name,
     nodeIp: options.ip,
     collectorImage: options.collectorImage,
     runtime: options.runtime,
     stateDir: options.stateDir,
-    ips: new IpPool(options.podIpPrefix, [options.ip]),
+    // .254 is the machine's end of a pod network's veth.
+    ips: new IpPool(options.podIpPrefix, [options.ip, `${options.podIpPrefix}.254`]),
+    network: options.podNetwork,
     log,
   });
   const stopping = new AbortController();

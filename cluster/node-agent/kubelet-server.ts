@@ -48,9 +48,8 @@ async function serve(request: IncomingMessage, response: ServerResponse, pods: P
   const [namespace, podName, container] = match.slice(1).map(decodeURIComponent);
   const worker = pods.find(namespace, podName);
   if (!worker) return reply(response, 404, `pod "${podName}" does not exist`);
-  if (container !== worker.containerName) {
-    return reply(response, 404, `container "${container}" not found in pod "${podName}" (the node agent runs only the first container)`);
-  }
+  if (!worker.specContainers.includes(container)) return reply(response, 404, `container "${container}" not found in pod "${podName}"`);
+  if (container !== worker.containerName) return reply(response, 400, `container "${container}" in pod "${podName}" is not run: the node agent runs only the first container`);
   let options: LogOptions;
   try {
     options = parseLogOptions(url.searchParams);

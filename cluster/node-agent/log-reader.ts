@@ -51,13 +51,14 @@ export function parseLogOptions(query: URLSearchParams): LogOptions {
 
 /** Writes the log at `file` to out; `live` is the writer while the container runs (only then does follow wait). */
 export async function streamLog(file: string, live: CriLogWriter | undefined, options: LogOptions, out: Writable, signal: AbortSignal): Promise<void> {
-  let handle = await open(file, 'r');
+  // index: which file of the writer's this is, the one after `index` rotations.
+  let { handle, index } = await openCurrent(file, live);
   const output = new LogOutput(options, out, signal);
   try {
     let offset = options.tailLines === undefined ? 0 : await tailOffset(handle, options.tailLines);
-    let rotations = live?.rotations ?? 0;
     let pending = Buffer.alloc(0);
     let lastPass = false;
+    let drained = false;
     while (!signal.aborted && !output.full) {
       const buffer = Buffer.alloc(CHUNK);
       const { bytesRead } = await handle.read(buffer, 0, CHUNK, offset);
@@ -72,23 +73,50 @@ export async function streamLog(file: string, live: CriLogWriter | undefined, op
         continue;
       }
       // At the end of the file: done, unless following a container that still writes.
-      if (!options.follow || !live || lastPass) break;
-      if (live.closed) {
-        lastPass = true;
+      if (!options.follow || !live) break;
+      if (live.rotations > index) {
+        // The writer moved on to a new file. What it wrote here before that is read first (it writes
+        // synchronously: once the rotation shows, this file is complete), then the next file, wherever it is now.
+        if (!drained) {
+          drained = true;
+          continue;
+        }
+        drained = false;
+        await handle.close();
+        ({ handle, index } = await openNext(live, index));
+        offset = 0;
         continue;
       }
-      if (live.rotations !== rotations) {
-        // The writer moved on to a new file at the same path; this one is read to its end.
-        rotations = live.rotations;
-        await handle.close();
-        handle = await open(live.file, 'r');
-        offset = 0;
+      if (live.closed) {
+        if (lastPass) break;
+        lastPass = true;
         continue;
       }
       await once(live, 'write', { signal: AbortSignal.any([signal, AbortSignal.timeout(FOLLOW_POLL_MS)]) }).catch(() => undefined);
     }
   } finally {
     await handle.close();
+  }
+}
+
+/** The file at path now, and which of the writer's it is (opened again if it rotated meanwhile). */
+async function openCurrent(file: string, live: CriLogWriter | undefined): Promise<{ handle: FileHandle; index: number }> {
+  for (;;) {
+    const index = live?.rotations ?? 0;
+    const handle = await open(file, 'r');
+    if ((live?.rotations ?? 0) === index) return { handle, index };
+    await handle.close();
+  }
+}
+
+/** The file after the index-th; one the writer already removed (a follower far behind) is skipped, as with the kubelet. */
+async function openNext(live: CriLogWriter, index: number): Promise<{ handle: FileHandle; index: number }> {
+  for (let next = index + 1; ; next++) {
+    try {
+      return { handle: await open(next < live.rotations ? live.rotated[next] : live.file, 'r'), index: next };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || next >= live.rotations) throw error;
+    }
   }
 }
 

@@ -9,30 +9,30 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ApiError, MERGE_PATCH, type ApiClient } from './api-client';
-import { containerEnv } from './container-env';
-import { ContainerLogs, terminationMessage, type LogSource } from './container-logs';
-import { ContainerProcess, type ProcessExit } from './container-process';
-import { imageKind, processSpec, StartError, type ImageRuntime } from './container-spec';
-import { pullBackOffMessage, pullErrorMessage } from './image-pull';
+import type { ApiClient } from './api-client';
+import { neverRan, restarts, terminatedState } from './container-exit';
+import { ContainerLogs, type LogSource } from './container-logs';
+import { ContainerProcess, type ProcessExit, type ProcessSpec } from './container-process';
+import { processSpec, StartError, type ImageRuntime } from './container-spec';
+import { setUpContainer } from './container-setup';
 import type { IpPool } from './ip-pool';
-import { PodObjects } from './pod-objects';
-import { containerID, now, PodStatusBuilder, type PodView, type Terminated } from './pod-status';
-import { materialiseVolumes } from './volumes';
+import type { PodNetworkHooks } from './pod-network';
+import { PodReporter } from './pod-reporter';
+import { now, type PodView, type Terminated } from './pod-status';
 
 export interface PodWorkerContext {
   api: ApiClient;
+  nodeName: string;
   nodeIp: string;
   collectorImage: string;
   runtime: ImageRuntime;
   stateDir: string;
   ips: IpPool;
+  network?: PodNetworkHooks;
   log: (line: string) => void;
 }
 
 const RETRY_MS = 2000;
-const PULL_MS = 200;
-const PULL_BACKOFF_MS = 1500;
 // Deletion waits at most this long for a process, whatever grace the pod asks for: this is a test cluster.
 const MAX_GRACE_SECONDS = 5;
 const MAX_RESTART_BACKOFF_SECONDS = 10;
@@ -41,18 +41,19 @@ const DEADLINE_MESSAGE = 'Pod was active on the node longer than the specified d
 export class PodWorker {
   readonly dir: string;
   private readonly abort = new AbortController();
-  private readonly status = new PodStatusBuilder();
+  private readonly reporter: PodReporter;
   private readonly logs: ContainerLogs;
   private readonly view: PodView;
   private readonly running: Promise<void>;
   private readonly allocatedIp?: string;
   private process?: ContainerProcess;
-  private writes = Promise.resolve();
   private ending?: Promise<void>;
+  private deleted?: Promise<void>;
   private deadline?: NodeJS.Timeout;
 
   constructor(private readonly ctx: PodWorkerContext, private pod: any) {
     this.dir = path.join(ctx.stateDir, pod.metadata.uid);
+    this.reporter = new PodReporter(ctx.api, ctx.nodeName, () => this.pod, ctx.log);
     const container = pod.spec.containers[0];
     this.logs = new ContainerLogs(path.join(this.dir, 'logs', container.name));
     if (!pod.spec.hostNetwork) this.allocatedIp = ctx.ips.allocate();
@@ -66,21 +67,26 @@ export class PodWorker {
     this.running = this.run().catch((error: Error) => {
       if (!this.abort.signal.aborted) ctx.log(`pod ${this.key}: ${error.message}`);
     });
-    if (pod.metadata.deletionTimestamp) void this.end({ delete: true });
+    if (pod.metadata.deletionTimestamp) this.end({ delete: true });
   }
 
   get key(): string {
     return `${this.pod.metadata.namespace}/${this.pod.metadata.name}`;
   }
 
+  /** The container this agent runs: the first. */
   get containerName(): string {
     return this.view.container.name;
+  }
+
+  get specContainers(): string[] {
+    return this.pod.spec.containers.map((c: { name: string }) => c.name);
   }
 
   /** A newer version of the pod from the watch. */
   update(pod: any): void {
     this.pod = pod;
-    if (pod.metadata.deletionTimestamp) void this.end({ delete: true });
+    if (pod.metadata.deletionTimestamp) this.end({ delete: true });
   }
 
   /** The pod is gone from the API: stop whatever still runs, then free its address and folder. */
@@ -89,7 +95,10 @@ export class PodWorker {
     clearTimeout(this.deadline);
     await this.process?.stop(0);
     await this.running;
-    if (this.allocatedIp) this.ctx.ips.release(this.allocatedIp);
+    if (this.allocatedIp) {
+      await this.ctx.network?.removeAddress(this.allocatedIp);
+      this.ctx.ips.release(this.allocatedIp);
+    }
     await rm(this.dir, { recursive: true, force: true });
   }
 
@@ -104,7 +113,8 @@ export class PodWorker {
   logSource(previous: boolean): LogSource | string {
     const { name, state } = this.view.container;
     const pod = this.pod.metadata.name;
-    const source = previous ? this.logs.previous() : this.logs.current();
+    // Waiting to restart, the last instance is both the current and the previous one, as for the kubelet.
+    const source = previous && !('waiting' in state) ? this.logs.previous() : this.logs.current();
     if (source) return source;
     if (previous) return `previous terminated container "${name}" in pod "${pod}" not found`;
     const reason = 'waiting' in state ? state.waiting.reason : 'ContainerCreating';
@@ -112,49 +122,51 @@ export class PodWorker {
     return `container "${name}" in pod "${pod}" is waiting to start: ${why}`;
   }
 
+  /** A pod with a network of its own runs there; a host-network pod runs on the node's (this machine's) network. */
+  private inPodNetwork(spec: ProcessSpec): ProcessSpec {
+    if (!this.ctx.network || this.pod.spec.hostNetwork) return spec;
+    const wrapped = this.ctx.network.wrap(spec.file, spec.args);
+    return { ...spec, file: wrapped.command, args: wrapped.args };
+  }
+
   private async run(): Promise<void> {
     const { signal } = this.abort;
     await mkdir(path.join(this.dir, 'home'), { recursive: true });
+    // The address exists before anything can report it (as a CNI sets the sandbox up before the pod is Running).
+    if (this.allocatedIp) await this.ctx.network?.addAddress(this.allocatedIp);
     if (signal.aborted) return;
     this.armDeadline();
     await this.write();
+    const context = await setUpContainer(this.pod, {
+      api: this.ctx.api,
+      collectorImage: this.ctx.collectorImage,
+      runtime: this.ctx.runtime,
+      addresses: { podIP: this.view.podIP as string, hostIP: this.ctx.nodeIp },
+      dir: this.dir,
+      signal,
+      event: (type, reason, message) => this.reporter.event(type, reason, message),
+      waiting: (reason, message, failed) => this.setWaiting(reason, message, failed),
+      retry: (reason, eventReason, step) => this.retry(reason, eventReason, step),
+    });
+    if (!context) return;
     const container = this.pod.spec.containers[0];
-    const kind = imageKind(container.image, this.ctx.collectorImage);
-    if (kind === 'unavailable') {
-      await sleep(PULL_MS, undefined, { signal });
-      await this.setWaiting('ErrImagePull', pullErrorMessage(container.image));
-      await sleep(PULL_BACKOFF_MS, undefined, { signal });
-      await this.setWaiting('ImagePullBackOff', pullBackOffMessage(container.image));
-      return;
-    }
-    const objects = new PodObjects(this.ctx.api, this.pod);
-    const addresses = { podIP: this.view.podIP as string, hostIP: this.ctx.nodeIp };
-    const folders = await this.retry('ContainerCreating', () => materialiseVolumes(this.pod, objects, addresses, path.join(this.dir, 'volumes')));
-    const env = await this.retry('CreateContainerConfigError', () => containerEnv(this.pod, container, objects, addresses));
-    const mounts = new Map<string, string>();
-    for (const mount of container.volumeMounts ?? []) {
-      const folder = folders.get(mount.name);
-      if (folder) mounts.set(mount.mountPath, path.join(folder, mount.subPath ?? ''));
-    }
-    const context = {
-      kind, runtime: this.ctx.runtime, env, mounts,
-      home: path.join(this.dir, 'home'),
-      hostname: this.pod.spec.hostNetwork ? this.pod.spec.nodeName : this.pod.metadata.name,
-    };
     for (;;) {
       if (signal.aborted) return;
       const log = this.logs.start(this.view.container.restartCount);
       const startedAt = now();
       let exit: ProcessExit;
       try {
-        this.process = new ContainerProcess(processSpec(container, context), log);
+        this.process = new ContainerProcess(this.inPodNetwork(processSpec(container, context)), log);
+        this.reporter.event('Normal', 'Created', `Created container: ${container.name}`);
         if (this.process.pid !== undefined) await this.setRunning(this.process.pid, startedAt);
         exit = await this.process.exited;
       } catch (error) {
         if (!(error instanceof StartError)) throw error;
         log.close();
+        this.view.container.pid = undefined;
         exit = { exitCode: 128, startError: error.message };
       }
+      if (exit.startError) this.reporter.event('Warning', 'Failed', `Error: ${exit.startError}`);
       this.process = undefined;
       // Stopped by deletion or the deadline: end() writes what follows.
       if (signal.aborted) return;
@@ -166,19 +178,21 @@ export class PodWorker {
       const backoff = Math.min(2 ** this.view.container.restartCount, MAX_RESTART_BACKOFF_SECONDS);
       this.view.container.lastState = { terminated };
       const message = `back-off ${backoff}s restarting failed container=${container.name} pod=${this.pod.metadata.name}_${this.pod.metadata.namespace}(${this.pod.metadata.uid})`;
+      this.reporter.event('Warning', 'BackOff', `Back-off restarting failed container ${container.name} in pod ${this.pod.metadata.name}_${this.pod.metadata.namespace}(${this.pod.metadata.uid})`);
       await this.setWaiting('CrashLoopBackOff', message);
       await sleep(backoff * 1000, undefined, { signal });
       this.view.container.restartCount++;
     }
   }
 
-  /** Stops the pod for deletion (then deletes it) or for its active deadline. */
-  private end(how: { delete: boolean; reason?: string; message?: string }): Promise<void> {
+  /** Stops the pod for its active deadline, or for deletion (then deletes it, also when it stopped for the deadline). */
+  private end(how: { delete: boolean; reason?: string; message?: string }): void {
     this.ending ??= (async () => {
       this.abort.abort();
       clearTimeout(this.deadline);
       const { state } = this.view.container;
       const grace = Math.min(this.pod.metadata.deletionGracePeriodSeconds ?? this.pod.spec.terminationGracePeriodSeconds ?? 30, MAX_GRACE_SECONDS);
+      if (this.process) this.reporter.event('Normal', 'Killing', `Stopping container ${this.view.container.name}`);
       const exit = await this.process?.stop(grace * 1000);
       await this.running;
       if (this.view.phase !== 'Succeeded' && this.view.phase !== 'Failed') {
@@ -188,35 +202,27 @@ export class PodWorker {
           ? await this.terminated(exit, startedAt, this.logs.current()?.file)
           : last && 'terminated' in last
             ? last.terminated
-            : { exitCode: 137, reason: 'ContainerStatusUnknown', message: 'The container could not be located when the pod was terminated', finishedAt: now() };
-        if (how.reason) Object.assign(this.view, { reason: how.reason, message: how.message });
+            : neverRan();
+        if (how.reason) {
+          Object.assign(this.view, { reason: how.reason, message: how.message });
+          this.reporter.event('Normal', how.reason, how.message ?? '');
+        }
         await this.finish(terminated);
       }
-      if (how.delete) await this.delete();
     })().catch((error: Error) => this.ctx.log(`pod ${this.key}: stopping: ${error.message}`));
-    return this.ending;
+    if (how.delete) this.deleted ??= this.ending.then(() => this.reporter.delete());
   }
 
   private armDeadline(): void {
     const seconds = this.pod.spec.activeDeadlineSeconds;
     if (seconds === undefined) return;
     const left = Date.parse(this.view.startTime) + seconds * 1000 - Date.now();
-    this.deadline = setTimeout(() => void this.end({ delete: false, reason: 'DeadlineExceeded', message: DEADLINE_MESSAGE }), Math.max(0, left));
+    this.deadline = setTimeout(() => this.end({ delete: false, reason: 'DeadlineExceeded', message: DEADLINE_MESSAGE }), Math.max(0, left));
   }
 
-  private async terminated(exit: ProcessExit, startedAt: string | undefined, logFile: string | undefined): Promise<Terminated> {
-    const { exitCode, startError } = exit;
-    const fromLog = exitCode !== 0 && !startError && logFile && this.pod.spec.containers[0].terminationMessagePolicy === 'FallbackToLogsOnError';
-    const message = startError ?? (fromLog ? await terminationMessage(logFile) : undefined);
-    return {
-      exitCode,
-      reason: startError ? 'StartError' : exitCode === 0 ? 'Completed' : 'Error',
-      ...(message ? { message } : {}),
-      // A container that never started has the zero time, as the kubelet reports it.
-      startedAt: startError ? '1970-01-01T00:00:00Z' : startedAt,
-      finishedAt: now(),
-      ...(this.view.container.pid === undefined ? {} : { containerID: containerID(this.view.container.pid) }),
-    };
+  private terminated(exit: ProcessExit, startedAt: string | undefined, logFile: string | undefined): Promise<Terminated> {
+    const fallbackToLogs = this.pod.spec.containers[0].terminationMessagePolicy === 'FallbackToLogsOnError';
+    return terminatedState(exit, { startedAt, logFile, fallbackToLogs, pid: this.view.container.pid });
   }
 
   private finish(terminated: Terminated): Promise<void> {
@@ -227,55 +233,40 @@ export class PodWorker {
   }
 
   private setRunning(pid: number, startedAt: string): Promise<void> {
+    this.reporter.event('Normal', 'Started', `Started container ${this.view.container.name}`);
     Object.assign(this.view.container, { pid, state: { running: { startedAt } } });
     this.view.phase = 'Running';
     return this.write();
   }
 
-  private setWaiting(reason: string, message?: string): Promise<void> {
+  /** failed: also the kubelet's Warning Failed "Error: <reason>" Event. */
+  private setWaiting(reason: string, message?: string, failed = false): Promise<void> {
     const { state } = this.view.container;
-    if ('waiting' in state && state.waiting.reason === reason && state.waiting.message === message) return this.writes;
+    if ('waiting' in state && state.waiting.reason === reason && state.waiting.message === message) return this.reporter.settled();
+    if (failed) this.reporter.event('Warning', 'Failed', `Error: ${reason}`);
     this.view.container.state = { waiting: { reason, ...(message ? { message } : {}) } };
     return this.write();
   }
 
-  /** Retries a step that needs objects which may not exist yet, waiting with the kubelet's reason meanwhile. */
-  private async retry<T>(reason: string, step: () => Promise<T>): Promise<T> {
+  /** Retries a step that needs objects which may not exist yet, waiting with the kubelet's reason and Event meanwhile. */
+  private async retry<T>(reason: string, eventReason: string, step: () => Promise<T>): Promise<T> {
     for (;;) {
       try {
         return await step();
       } catch (error) {
         if (this.abort.signal.aborted) throw error;
-        await this.setWaiting(reason, (error as Error).message);
+        const { message } = error as Error;
+        const { state } = this.view.container;
+        if (!('waiting' in state && state.waiting.message === message)) {
+          this.reporter.event('Warning', eventReason, eventReason === 'Failed' ? `Error: ${message}` : message);
+        }
+        await this.setWaiting(reason, message);
         await sleep(RETRY_MS, undefined, { signal: this.abort.signal });
       }
     }
   }
 
-  /** Writes the status as the view is now; writes go out in order, one at a time. */
   private write(): Promise<void> {
-    const { namespace, name, uid } = this.pod.metadata;
-    // The uid makes the patch fail on a newer pod of the same name, as the kubelet's precondition does.
-    const body = { metadata: { uid }, status: this.status.build(this.view, this.pod.status?.conditions) };
-    this.writes = this.writes
-      .then(() => this.ctx.api.request('PATCH', `/api/v1/namespaces/${namespace}/pods/${name}/status`, body, MERGE_PATCH))
-      .then(() => undefined, (error: Error) => this.ignoreGone(error, 'writing status'));
-    return this.writes;
+    return this.reporter.write(this.view);
   }
-
-  private async delete(): Promise<void> {
-    const { namespace, name, uid } = this.pod.metadata;
-    const options = { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0, preconditions: { uid } };
-    await this.ctx.api.request('DELETE', `/api/v1/namespaces/${namespace}/pods/${name}`, options).catch((error: Error) => this.ignoreGone(error, 'deleting'));
-  }
-
-  /** A pod deleted (or replaced) meanwhile is no error: there is nothing left to report to. */
-  private ignoreGone(error: Error, what: string): void {
-    if (error instanceof ApiError && [404, 409, 422].includes(error.status)) return;
-    this.ctx.log(`pod ${this.key}: ${what}: ${error.message}`);
-  }
-}
-
-function restarts(policy: string | undefined, exitCode: number): boolean {
-  return policy === 'Always' || policy === undefined || (policy === 'OnFailure' && exitCode !== 0);
 }
