@@ -13,8 +13,8 @@ function scriptedWatch(scripts: Record<string, Array<(send: Callback, end: Done)
   const watch = {
     watch: async (path: string, _query: unknown, send: Callback, end: Done) => {
       opened.push(path);
-      const kind = path.endsWith('/jobs') ? 'jobs' : 'pods';
-      const script = scripts[kind].shift();
+      const kind = path.split('/').pop() as string;
+      const script = scripts[kind]?.shift();
       setImmediate(() => script?.(send, end));
       return new AbortController();
     },
@@ -50,11 +50,41 @@ test('an abort ends the wait with its reason', async () => {
   await expect(following).rejects.toThrow('shutting down');
 });
 
-test('a 403 on the watch is final, not retried', async () => {
-  const forbidden = Object.assign(new Error('Forbidden'), { statusCode: 403 });
-  const { clients, opened } = scriptedWatch({ jobs: [(_send, end) => end(forbidden)], pods: [() => undefined] });
-  await expect(followJob(options(clients))).rejects.toThrow('watching /apis/batch/v1/namespaces/kubediag/jobs: the API server answered 403 (Forbidden)');
-  expect(opened).toHaveLength(2);
+const forbidden = Object.assign(new Error('Forbidden'), { statusCode: 403 });
+const refuse = (_send: Callback, end: Done) => end(forbidden);
+
+test('a 403 on the watch that lasts 5 s is final', async () => {
+  const { clients, opened } = scriptedWatch({ jobs: Array(30).fill(refuse), pods: [() => undefined] });
+  const started = Date.now();
+  await expect(followJob(options(clients, 20_000))).rejects.toThrow('watching /apis/batch/v1/namespaces/kubediag/jobs: the API server answered 403 (Forbidden)');
+  expect(Date.now() - started).toBeGreaterThanOrEqual(5000);
+  expect(Date.now() - started).toBeLessThan(7000);
+  expect(opened.filter((p) => p.endsWith('/jobs')).length).toBeGreaterThan(5);
+});
+
+test('a 403 that heals (an API server whose authorizer is still filling its caches) is retried', async () => {
+  const later = (send: Callback) => setTimeout(() => send('ADDED', pod('Succeeded')), 1500);
+  const { clients, opened } = scriptedWatch({ jobs: [refuse, refuse, () => undefined], pods: [later] });
+  await expect(followJob(options(clients))).resolves.toEqual({ state: 'succeeded', pod: 'job-abcde' });
+  expect(opened.filter((p) => p.endsWith('/jobs'))).toHaveLength(3);
+});
+
+test('a FailedCreate event of the Job (Pod Security admission) ends the wait with its message, at once', async () => {
+  const event = { message: 'Error creating: pods "job-x" is forbidden: violates PodSecurity "restricted:latest": host namespaces (hostNetwork=true)' };
+  const { clients } = scriptedWatch({ jobs: [() => undefined], pods: [() => undefined], events: [(send) => send('ADDED', event)] });
+  await expect(followJob(options(clients))).rejects.toThrow(
+    `the Job could not create its pod: ${event.message} (job.host_network needs a JOB_NAMESPACE whose Pod Security level allows host networking: pod-security.kubernetes.io/enforce=privileged)`,
+  );
+});
+
+test('the Job deleted by someone else ends the wait at once', async () => {
+  const { clients } = scriptedWatch({ jobs: [(send) => send('DELETED', { metadata: { name: 'job' } })], pods: [() => undefined] });
+  await expect(followJob(options(clients))).rejects.toThrow('the Job was deleted by someone else before it finished');
+});
+
+test('without permission to watch events, the Job is still followed', async () => {
+  const { clients } = scriptedWatch({ jobs: [() => undefined], pods: [(send) => send('ADDED', pod('Succeeded'))], events: Array(30).fill(refuse) });
+  await expect(followJob(options(clients))).resolves.toEqual({ state: 'succeeded', pod: 'job-abcde' });
 });
 
 describe('judge', () => {

@@ -1,4 +1,4 @@
-import type { V1Job, V1Pod } from '@kubernetes/client-node';
+import type { CoreV1Event, V1Job, V1Pod } from '@kubernetes/client-node';
 import { UpstreamError } from '../../errors';
 import { KubeClients } from '../kube/clients';
 import { JOB_LABEL } from './job-spec';
@@ -17,6 +17,7 @@ export type Finished = Extract<Verdict, { state: 'succeeded' | 'collector-failed
 
 /** A watch that ended on its own (server timeout, dropped connection) is opened again after this pause. */
 const REWATCH_DELAY_MS = 500;
+const DENIED_GRACE_MS = 5000;
 
 /**
  * Watches the Job and its pod until the verdict is final. Each watch starts without a resourceVersion, so the
@@ -50,13 +51,13 @@ export function followJob(options: FollowOptions): Promise<Finished> {
     if (options.signal.aborted) return onAbort();
     options.signal.addEventListener('abort', onAbort);
 
-    const open = (path: string, query: Record<string, string>, onObject: (type: string, object: unknown) => void) =>
+    const open = (path: string, query: Record<string, string>, onObject: (type: string, object: unknown) => void, required = true) =>
       keepWatching(options, path, query, {
         onObject: (type, object) => {
           onObject(type, object);
           evaluate();
         },
-        onFatal: (error) => finish(() => reject(error)),
+        onFatal: (error) => required && finish(() => reject(error)),
         isFinished: () => finished,
         opened: (controller) => (finished ? controller.abort() : watches.push(controller)),
       });
@@ -70,6 +71,14 @@ export function followJob(options: FollowOptions): Promise<Finished> {
     open(`/api/v1/namespaces/${ns}/pods`, { labelSelector: `${JOB_LABEL}=${options.job}` }, (type, object) => {
       if (type !== 'DELETED') latest.pod = object as V1Pod;
     });
+    // A pod the Job controller may not create (Pod Security admission, a quota) exists only as its event. Without
+    // the permission to watch events the deadline still answers, later: the watch is not required.
+    const failedCreate = `involvedObject.kind=Job,involvedObject.name=${options.job},reason=FailedCreate`;
+    open(`/api/v1/namespaces/${ns}/events`, { fieldSelector: failedCreate }, (type, object) => {
+      if (type === 'DELETED') return;
+      const message = (object as CoreV1Event).message ?? 'no message';
+      finish(() => reject(new UpstreamError(`the Job could not create its pod: ${message}${podSecurityHint(message)}`)));
+    }, false);
   });
 }
 
@@ -80,17 +89,23 @@ interface WatchHandlers {
   opened(controller: AbortController): void;
 }
 
-/** One watch, opened again whenever it ends before the follower is finished, except on errors that do not heal. */
-function keepWatching(options: FollowOptions, path: string, query: Record<string, string>, handlers: WatchHandlers): void {
+/**
+ * One watch, opened again whenever it ends before the follower is finished, except on errors that do not heal. A
+ * refusal heals only just after an API server (re)starts, while its authorizer's caches fill: it is fatal once it
+ * has lasted DENIED_GRACE_MS.
+ */
+function keepWatching(options: FollowOptions, path: string, query: Record<string, string>, handlers: WatchHandlers, deniedSince?: number): void {
   const reopen = (error: unknown) => {
     if (handlers.isFinished()) return;
     const code = (error as { statusCode?: number } | null)?.statusCode;
-    // Permission and routing errors do not heal; anything else (timeouts, dropped streams, 410) is retried.
-    if (code === 401 || code === 403 || code === 404) {
+    const denied = code === 401 || code === 403;
+    const since = denied ? (deniedSince ?? Date.now()) : undefined;
+    // Routing errors and lasting refusals do not heal; anything else (timeouts, dropped streams, 410) is retried.
+    if (code === 404 || (since !== undefined && Date.now() - since >= DENIED_GRACE_MS)) {
       handlers.onFatal(new UpstreamError(`watching ${path}: the API server answered ${code} (${(error as Error).message})`));
       return;
     }
-    setTimeout(() => keepWatching(options, path, query, handlers), REWATCH_DELAY_MS).unref();
+    setTimeout(() => keepWatching(options, path, query, handlers, since), REWATCH_DELAY_MS).unref();
   };
   const timeoutSeconds = String(Math.max(1, Math.ceil((options.deadline - Date.now()) / 1000)));
   options.clients.watch
@@ -99,4 +114,9 @@ function keepWatching(options: FollowOptions, path: string, query: Record<string
       handlers.onObject(type, object);
     }, reopen)
     .then(handlers.opened, reopen);
+}
+
+function podSecurityHint(message: string): string {
+  if (!/violates PodSecurity/.test(message) || !/hostNetwork/.test(message)) return '';
+  return ' (job.host_network needs a JOB_NAMESPACE whose Pod Security level allows host networking: pod-security.kubernetes.io/enforce=privileged)';
 }

@@ -34,6 +34,9 @@ export interface JobAccess {
 /** After activeDeadlineSeconds the Job controller fails the Job; this long after, the service stops waiting itself. */
 const CONTROLLER_GRACE_SECONDS = 15;
 const API_CALL_TIMEOUT_MS = 15_000;
+// About a minute of retries (1, 2, 4, 8, then 10 s apart) for an API server that is away.
+const DELETE_ATTEMPTS = 8;
+const DELETE_RETRY_MAX_MS = 10_000;
 const SHUTTING_DOWN = 'the service is shutting down: the collection was stopped and its Job deleted';
 
 /**
@@ -154,16 +157,27 @@ export class JobCollector {
     this.options.log.info({ job: `${plan.namespace}/${plan.name}`, node: plan.node, hostNetwork: plan.hostNetwork, target: `${plan.url.origin}${plan.url.pathname}` }, 'collector Job created');
   }
 
-  /** Background propagation: without it the API server orphans the Job's pod (the default for batch/v1 Jobs). */
-  private async delete(clients: KubeClients, plan: JobPlan): Promise<void> {
+  /**
+   * Background propagation: without it the API server orphans the Job's pod (the default for batch/v1 Jobs). An API
+   * server that is away (restarting, overloaded) gets the deletion again in the background once the answer is
+   * given; a refusal (RBAC) is left to ttlSecondsAfterFinished.
+   */
+  private async delete(clients: KubeClients, plan: JobPlan, attempt = 0): Promise<void> {
     const job = `${plan.namespace}/${plan.name}`;
     try {
       const call = clients.batch.deleteNamespacedJob({ name: plan.name, namespace: plan.namespace, propagationPolicy: 'Background' });
       await bounded(call, API_CALL_TIMEOUT_MS, 'deleting the Job');
-      this.options.log.info({ job }, 'collector Job deleted');
+      this.options.log.info({ job, attempt }, 'collector Job deleted');
     } catch (error) {
       const { code, message } = describeKubeError(error);
       if (code === 404) return;
+      const transient = code === undefined || code === 429 || code >= 500;
+      if (transient && attempt < DELETE_ATTEMPTS) {
+        const retryMs = Math.min(DELETE_RETRY_MAX_MS, 1000 * 2 ** attempt);
+        this.options.log.warn({ job, error: message, retryMs }, 'deleting the collector Job failed; trying again');
+        setTimeout(() => void this.delete(clients, plan, attempt + 1), retryMs).unref();
+        return;
+      }
       this.options.log.warn({ job, error: message }, 'deleting the collector Job failed; ttlSecondsAfterFinished removes it once it ends');
     }
   }
