@@ -19,14 +19,11 @@ function expectedGrants(namespace: string, secretScopes = [namespace]): string[]
     ...secretScopes.map((scope) => `${scope}: "" secrets get`),
     'cluster: "" pods get',
     `${namespace}: "batch" jobs create`,
-    `${namespace}: "batch" jobs get`,
-    `${namespace}: "batch" jobs list`,
     `${namespace}: "batch" jobs watch`,
     `${namespace}: "batch" jobs delete`,
-    `${namespace}: "" pods get`,
-    `${namespace}: "" pods list`,
     `${namespace}: "" pods watch`,
     `${namespace}: "" pods/log get`,
+    `${namespace}: "" events watch`,
   ].sort();
 }
 

@@ -3,7 +3,8 @@ import { schemaErrors } from './support/kube-api/openapi';
 import { restrictedViolations } from './support/pod-security-restricted';
 
 // The Job the service sends, checked against the Kubernetes 1.27 OpenAPI schema (kubernetes-models) and the Pod
-// Security Standards' restricted profile, field by field where the issue asks for one.
+// Security Standards' restricted profile, field by field where the issue asks for one. No cluster: the real API
+// server takes these Jobs in job-collector.e2e.test.ts, and Pod Security admission judges them in job-rbac.test.ts.
 const plan: JobPlan = {
   name: 'go-profiler-heap-0a1b2c3d',
   namespace: 'kubediag',

@@ -1,6 +1,8 @@
 /**
  * The stand-in's Jobs, watch, pods/log and kubelet, through the real @kubernetes/client-node 1.4.0: what the node
- * collector relies on behaves as kube-apiserver, the Job controller and the kubelet do.
+ * collector relies on behaves as kube-apiserver, the Job controller and the kubelet do. The stand-in remains for
+ * job-log-faults.e2e.test.ts (a damaged pod log, which the real cluster does not make); everything else runs on the
+ * real control plane (test/support/cluster).
  */
 import type { V1Job } from '@kubernetes/client-node';
 import { loadClientNode } from './support/client-node';

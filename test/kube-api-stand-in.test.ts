@@ -3,6 +3,8 @@
  * protocol the real client speaks: every call below goes through the real
  * @kubernetes/client-node 1.4.0 (kubeconfig → TLS → bearer token → REST path
  * → JSON) or, where the client hides the wire, through a raw HTTPS request.
+ * The stand-in remains only for job-log-faults.e2e.test.ts (a damaged pod log); every other Kubernetes test runs
+ * on the real control plane (test/support/cluster).
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';

@@ -36,10 +36,13 @@ export function frameKeys(data: ProfileData, granularity: Granularity): FrameKey
       const file = data.strings[data.frameFile[f]];
       const fn = granularity === 'files' ? '' : data.strings[data.frameName[f]];
       const label = nodeName(granularity, fn, file, data.frameLine[f], mapping);
-      let key = byLabel.get(label);
+      // pprof's graph.nodeInfo: a frame with no name left (files granularity) is also told apart by its binary and
+      // its function's start line, so each function of a file is a node of its own, shown by the file's name.
+      const identity = fn === '' ? `${label}\0${mapping}\0${data.frameStartLine[f]}` : label;
+      let key = byLabel.get(identity);
       if (key === undefined) {
         key = names.length;
-        byLabel.set(label, key);
+        byLabel.set(identity, key);
         names.push(label);
         files.push(file);
         lines.push(0);

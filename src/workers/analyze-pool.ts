@@ -13,6 +13,8 @@ export type WorkerMessage =
   | { id: number; kind: 'gc' };
 
 export type WorkerReply =
+  /** Sent once, when the worker has loaded its modules and takes jobs. */
+  | { ready: true }
   | { id: number; result: unknown }
   | { id: number; error: { name: string; message: string } }
   | { id: number; collected: true };
@@ -48,6 +50,8 @@ export class AnalyzePool implements ReportRunner {
   private readonly busy = new Map<Worker, Pending>();
   private readonly queue: Pending[] = [];
   private readonly collecting = new Map<Worker, () => void>();
+  /** Workers still loading their modules, with what waits for them to take jobs. */
+  private readonly starting = new Map<Worker, Array<() => void>>();
   private nextId = 1;
   private closed = false;
 
@@ -106,15 +110,26 @@ export class AnalyzePool implements ReportRunner {
       if (!worker) return;
       const pending = this.queue.shift() as Pending;
       this.busy.set(worker, pending);
-      if (pending.timeoutMs) {
-        pending.timer = setTimeout(() => {
-          pending.timedOut = true;
-          void worker.terminate();
-        }, pending.timeoutMs);
-        pending.timer.unref();
-      }
+      // A job's time limit runs from when its worker can start on it: a fresh worker loads its modules first,
+      // which takes longer than a small job on a loaded machine.
+      if (pending.timeoutMs) this.whenReady(worker, () => this.armTimer(worker, pending));
       worker.postMessage(pending.message, pending.transfer);
     }
+  }
+
+  private armTimer(worker: Worker, pending: Pending): void {
+    if (this.busy.get(worker) !== pending) return;
+    pending.timer = setTimeout(() => {
+      pending.timedOut = true;
+      void worker.terminate();
+    }, pending.timeoutMs);
+    pending.timer.unref();
+  }
+
+  private whenReady(worker: Worker, then: () => void): void {
+    const waiting = this.starting.get(worker);
+    if (waiting) waiting.push(then);
+    else then();
   }
 
   private spawn(): Worker {
@@ -122,7 +137,14 @@ export class AnalyzePool implements ReportRunner {
       resourceLimits: this.options.maxHeapMb ? { maxOldGenerationSizeMb: this.options.maxHeapMb } : undefined,
     });
     worker.unref();
+    this.starting.set(worker, []);
     worker.on('message', (reply: WorkerReply) => {
+      if ('ready' in reply) {
+        const waiting = this.starting.get(worker) ?? [];
+        this.starting.delete(worker);
+        for (const then of waiting) then();
+        return;
+      }
       if ('collected' in reply) {
         this.collecting.get(worker)?.();
         this.collecting.delete(worker);
@@ -145,6 +167,7 @@ export class AnalyzePool implements ReportRunner {
 
   /** A worker died (out of memory, crash, time limit): fail its job and let dispatch start a fresh one. */
   private lose(worker: Worker, reason: string): void {
+    this.starting.delete(worker);
     this.collecting.get(worker)?.();
     this.collecting.delete(worker);
     const pending = this.busy.get(worker);

@@ -31,3 +31,5 @@ parentPort?.on('message', (message: WorkerMessage) => {
   }
   parentPort?.postMessage(reply, transfer);
 });
+// Modules loaded: the pool starts a job's time limit from here.
+parentPort?.postMessage({ ready: true } satisfies WorkerReply);
