@@ -105,6 +105,13 @@ describe('judge', () => {
     expect(judge(undefined, pulling('ImagePullBackOff') as never)).toEqual({ state: 'failed', reason: 'the collector pod job-abcde cannot start: ImagePullBackOff: m' });
   });
 
+  test('a pod that failed because it was deleted waits for the Job\'s own verdict', () => {
+    const killed = { ...pod('Failed', { containerStatuses: [{ state: { terminated: { exitCode: 137, reason: 'ContainerStatusUnknown' } } }] }), metadata: { name: 'job-abcde', deletionTimestamp: '2026-01-01T00:00:00Z' } };
+    expect(judge(undefined, killed as never)).toEqual({ state: 'running' });
+    const deadline = { spec: { activeDeadlineSeconds: 2 }, status: { conditions: [{ type: 'FailureTarget', status: 'True', reason: 'DeadlineExceeded' }] } };
+    expect(judge(deadline as never, killed as never)).toEqual({ state: 'failed', reason: 'the Job ran longer than its activeDeadlineSeconds (2 s) while its pod was Failed' });
+  });
+
   test('a Job failed for another reason than the deadline, with no pod to tell more', () => {
     const job = { spec: {}, status: { conditions: [{ type: 'Failed', status: 'True', reason: 'PodFailurePolicy', message: 'm' }] } };
     expect(judge(job as never, undefined)).toEqual({ state: 'failed', reason: 'the Job failed: PodFailurePolicy: m' });

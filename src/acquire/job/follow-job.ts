@@ -67,9 +67,10 @@ export function followJob(options: FollowOptions): Promise<Finished> {
       if (type === 'DELETED') finish(() => reject(new UpstreamError('the Job was deleted by someone else before it finished')));
       else latest.job = object as V1Job;
     });
-    // A deleted pod keeps its last state: it is what the deadline message describes.
+    // A pod being deleted keeps the state it had before: it is what the deadline message describes.
     open(`/api/v1/namespaces/${ns}/pods`, { labelSelector: `${JOB_LABEL}=${options.job}` }, (type, object) => {
-      if (type !== 'DELETED') latest.pod = object as V1Pod;
+      const pod = object as V1Pod;
+      if (type !== 'DELETED' && !(latest.pod && pod.metadata?.deletionTimestamp)) latest.pod = pod;
     });
     // A pod the Job controller may not create (Pod Security admission, a quota) exists only as its event. Without
     // the permission to watch events the deadline still answers, later: the watch is not required.

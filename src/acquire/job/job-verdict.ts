@@ -48,6 +48,9 @@ function judgePod(pod: V1Pod): Verdict | undefined {
   }
   if (pod.status?.phase === 'Succeeded') return { state: 'succeeded', pod: name };
   if (pod.status?.phase !== 'Failed') return undefined;
+  // Stopped by a deletion (the Job controller at the deadline, a person): not the collector's own failure. The
+  // Job's condition says what happened; its watch may deliver it after this pod's.
+  if (pod.metadata?.deletionTimestamp) return undefined;
   const terminated = pod.status.containerStatuses?.[0]?.state?.terminated;
   if (terminated) {
     const detail = `exit code ${terminated.exitCode}${terminated.reason ? ` (${terminated.reason})` : ''}${terminated.message ? `: ${lastLine(terminated.message)}` : ''}`;
