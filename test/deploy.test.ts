@@ -1,9 +1,9 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import yaml from 'js-yaml';
 import { loadConfig } from '../src/config';
 import { kubeObjectProblems } from './support/kube-schema';
-import { findObject, KubeObject, kustomize } from './support/kustomize';
+import { findObject, KubeObject, kustomize, ownKustomizationText } from './support/kustomize';
 import { restrictedViolations } from './support/pod-security-restricted';
 import { grantsOf } from './support/rbac-grants';
 
@@ -137,25 +137,8 @@ describe('overlay central', () => {
 });
 
 describe('your own kustomization over an overlay', () => {
-  let dir: string;
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
-
   // The way README.md (Deploying) tells an operator to set the image and limit Secrets to some namespaces.
-  function renderOwn(overlay: string, extra: string): KubeObject[] {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'go-profiler-kustomization-'));
-    const relative = (p: string) => path.relative(dir, path.join(DEPLOY, p));
-    const text = [
-      'resources:',
-      `  - ${relative(`overlays/${overlay}`)}`,
-      'images:',
-      '  - name: go-profiler',
-      '    newName: registry.example.com/go-profiler',
-      '    newTag: "0.1.0"',
-      extra.replaceAll('DEPLOY', relative('.')),
-    ].join('\n');
-    fs.writeFileSync(path.join(dir, 'kustomization.yaml'), text);
-    return kustomize(dir);
-  }
+  const renderOwn = (overlay: string, extra: string): KubeObject[] => yaml.loadAll(ownKustomizationText(DEPLOY, overlay, extra)) as KubeObject[];
 
   test.each(Object.keys(OVERLAYS))('images: sets the image of %s and of its collector Jobs', (overlay) => {
     const { container, env } = workload(renderOwn(overlay, ''));
