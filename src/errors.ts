@@ -38,6 +38,14 @@ export class CapacityError extends ServiceError {
   }
 }
 
+/**
+ * The caller hung up before the answer: nothing is sent (there is no one to send it to). 499 is nginx's "client
+ * closed request", used here in logs and metrics only.
+ */
+export class CancelledError extends ServiceError {
+  readonly status = 499;
+}
+
 /** The request body is over the size limit: 413. */
 export class PayloadTooLargeError extends ServiceError {
   readonly status = 413;

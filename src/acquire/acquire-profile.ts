@@ -15,6 +15,8 @@ export interface AcquireOptions {
   secretNamespaces: string[];
   /** The node Job path; without it, collector=job is refused. */
   jobs?: JobCollector;
+  /** Aborted when the caller hangs up: the fetch, the proxy stream or this caller's share of a Job ends. */
+  signal?: AbortSignal;
 }
 
 export interface AcquiredProfile {
@@ -31,10 +33,10 @@ export async function acquireProfile(request: ProfileRequest, options: AcquireOp
   const { collector } = request;
   if (collector.kind === 'job') {
     if (!options.jobs) throw new UpstreamError('the job collector is not available in this service');
-    return options.jobs.collect(request, { policy: options.policy, secretNamespaces: options.secretNamespaces });
+    return options.jobs.collect(request, { policy: options.policy, secretNamespaces: options.secretNamespaces }, options.signal);
   }
   if (collector.kind === 'proxy') {
-    return fetchThroughPodProxy(request, collector.pod, { kube: options.kube, timeoutMs, maxBytes: options.maxProfileBytes });
+    return fetchThroughPodProxy(request, collector.pod, { kube: options.kube, timeoutMs, maxBytes: options.maxProfileBytes, signal: options.signal });
   }
   return fetchOverHttp(request, options, timeoutMs);
 }
@@ -48,5 +50,6 @@ async function fetchOverHttp(request: ProfileRequest, options: AcquireOptions, t
     timeoutMs,
     maxBytes: options.maxProfileBytes,
     policy: options.policy,
+    signal: options.signal,
   });
 }

@@ -1,3 +1,4 @@
+import { abortable } from '../abortable';
 import { CapacityError } from '../errors';
 
 /**
@@ -10,12 +11,25 @@ export class FetchGate {
 
   constructor(private readonly concurrent: number, private readonly queued: number) {}
 
-  async run<T>(work: () => Promise<T>): Promise<T> {
+  /** A caller that hangs up while queued leaves the queue; one that holds a slot gives it back when work ends. */
+  async run<T>(work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    signal?.throwIfAborted();
     if (this.running >= this.concurrent) {
       if (this.waiting.length >= this.queued) {
         throw new CapacityError(`all ${this.concurrent} fetch slots and ${this.queued} queue places are taken (MAX_CONCURRENT_FETCHES, MAX_QUEUED_FETCHES)`, 5);
       }
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
+      await new Promise<void>((resolve, reject) => {
+        const onAbort = () => {
+          this.waiting.splice(this.waiting.indexOf(admit), 1);
+          reject(signal?.reason);
+        };
+        const admit = () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        };
+        this.waiting.push(admit);
+        signal?.addEventListener('abort', onAbort, { once: true });
+      });
     } else {
       this.running++;
     }
@@ -37,14 +51,18 @@ export class FetchGate {
 export class SourceLocks {
   private readonly tails = new Map<string, Promise<unknown>>();
 
-  async run<T>(key: string, work: () => Promise<T>): Promise<T> {
+  /** A caller that hangs up while waiting its turn stops waiting, and its turn passes without work. */
+  async run<T>(key: string, work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     const previous = this.tails.get(key) ?? Promise.resolve();
-    const mine = previous.catch(() => undefined).then(work);
+    const mine = previous.catch(() => undefined).then(() => {
+      signal?.throwIfAborted();
+      return work();
+    });
     this.tails.set(key, mine);
-    try {
-      return await mine;
-    } finally {
+    // The tail goes once this work has settled, whether or not its caller still waits for it.
+    void mine.catch(() => undefined).then(() => {
       if (this.tails.get(key) === mine) this.tails.delete(key);
-    }
+    });
+    return abortable(mine, signal);
   }
 }

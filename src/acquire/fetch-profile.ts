@@ -18,6 +18,8 @@ export interface FetchOptions {
   maxRedirects?: number;
   /** Which addresses may be connected to; checked again on every redirect. */
   policy?: AddressPolicy;
+  /** Aborting it closes the connection at once and rejects with its reason. */
+  signal?: AbortSignal;
 }
 
 export interface FetchedBody {
@@ -106,7 +108,16 @@ function getOnce(url: URL, options: FetchOptions, deadline: number): Promise<Raw
       request.destroy();
       fail(`no complete answer within ${options.timeoutMs / 1000} s`);
     }, remaining);
-    request.on('close', () => clearTimeout(timer));
+    const onAbort = () => {
+      request.destroy();
+      reject(options.signal?.reason);
+    };
+    if (options.signal?.aborted) onAbort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    request.on('close', () => {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+    });
     request.on('error', (error: NodeJS.ErrnoException) => fail(describeNetworkError(error)));
   });
 }

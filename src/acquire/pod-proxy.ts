@@ -10,6 +10,7 @@ export interface ProxyOptions {
   kube: KubeProvider;
   timeoutMs: number;
   maxBytes: number;
+  signal?: AbortSignal;
 }
 
 /**
@@ -32,8 +33,10 @@ export async function fetchThroughPodProxy(request: ProfileRequest, pod: PodTarg
       key: access.key,
       timeoutMs: options.timeoutMs,
       maxBytes: options.maxBytes,
+      signal: options.signal,
     });
   } catch (error) {
+    if (options.signal?.aborted) throw error;
     const message = (error as Error).message;
     // A 403 from the API server here is RBAC, not the target: say which permission.
     const hint = / answered 403\b/.test(message) ? ' (the service account needs pods/proxy get: deploy/rbac/pods-proxy.yaml)' : '';

@@ -1,5 +1,5 @@
 import express, { NextFunction, Request, Response } from 'express';
-import { CapacityError, errorAnswer, InputError, MethodNotAllowedError, NotFoundError, PayloadTooLargeError, ServiceError } from '../errors';
+import { CancelledError, CapacityError, errorAnswer, InputError, MethodNotAllowedError, NotFoundError, PayloadTooLargeError, ServiceError } from '../errors';
 import { Logger } from '../log';
 import { ProcessorDeps, runGoProfiler } from '../processor/go-profiler';
 import { viewerProxy } from './viewer-proxy';
@@ -27,6 +27,7 @@ export function createApp(deps: ProcessorDeps, state: AppState): express.Express
   app.get('/metrics', (_req, res) => {
     res.type('text/plain; version=0.0.4').send(deps.metrics.render());
   });
+  app.all(['/healthz', '/readyz', '/metrics'], (_req, _res, next) => next(new MethodNotAllowedError('GET, HEAD')));
 
   // Any content type: curl -d sends form-encoded by default, and the body is JSON either way.
   const json = express.json({ limit: MAX_BODY_BYTES, type: () => true, strict: false });
@@ -34,11 +35,14 @@ export function createApp(deps: ProcessorDeps, state: AppState): express.Express
     if (state.shuttingDown) return next(new CapacityError('the service is shutting down', 5));
     next();
   }, json, async (req: Request, res: Response, next: NextFunction) => {
+    // The caller's connection closing before the answer is a hang-up: everything done for it stops.
+    const hangUp = new AbortController();
+    res.once('close', () => res.writableFinished || hangUp.abort(new CancelledError('the caller hung up before the answer')));
     state.inFlight++;
     try {
-      res.json(await runGoProfiler(req.body, deps));
+      res.json(await runGoProfiler(req.body, deps, hangUp.signal));
     } catch (error) {
-      next(error);
+      if (!hangUp.signal.aborted) next(error);
     } finally {
       state.inFlight--;
     }

@@ -32,8 +32,11 @@ export interface ProcessorDeps {
   jobs?: JobCollector;
 }
 
-/** request body -> parameters -> profile bytes -> analysis -> stored file -> viewer -> answer. */
-export async function runGoProfiler(body: unknown, deps: ProcessorDeps): Promise<Record<string, string>> {
+/**
+ * request body -> parameters -> profile bytes -> analysis -> stored file -> viewer -> answer. signal: the caller
+ * hung up; then the fetch stops, a decode's result is dropped, nothing is stored and no viewer opens.
+ */
+export async function runGoProfiler(body: unknown, deps: ProcessorDeps, signal?: AbortSignal): Promise<Record<string, string>> {
   const { config, log, metrics } = deps;
   const started = performance.now();
   const timings: Record<string, number> = {};
@@ -43,9 +46,10 @@ export async function runGoProfiler(body: unknown, deps: ProcessorDeps): Promise
     const slot = deps.viewers.reserve();
     try {
       let t = performance.now();
-      const fetched = await acquire(request, deps);
+      const fetched = await acquire(request, deps, signal);
       // A node Job would run a second time for the dump; the other collectors fetch it the way the profile came.
-      const goroutineDump = request.collector.kind === 'job' ? undefined : await fetchGoroutineDump(request, (r) => acquire(r, deps));
+      const goroutineDump = request.collector.kind === 'job' ? undefined : await fetchGoroutineDump(request, (r) => acquire(r, deps, signal));
+      signal?.throwIfAborted();
       timings.fetchMs = Math.round(performance.now() - t);
       metrics.fetchSeconds.observe(timings.fetchMs / 1000);
       metrics.countBytes(fetched.bytes.length);
@@ -53,14 +57,17 @@ export async function runGoProfiler(body: unknown, deps: ProcessorDeps): Promise
       const reason = notAProfile(fetched.bytes);
       if (reason) throw new ProfileError(`reading profile: ${reason}${describeBody(fetched.contentType, fetched.bytes)}`);
       t = performance.now();
-      const analysis = await deps.pool.analyze(fetched.bytes, { maxBytes: config.maxProfileBytes }).catch((error: Error) => {
+      const analysis = await deps.pool.analyze(fetched.bytes, { maxBytes: config.maxProfileBytes }, signal).catch((error: Error) => {
+        if (signal?.aborted) throw error;
         throw new ProfileError(`${error.message}${describeBody(fetched.contentType, fetched.bytes)}`);
       });
       timings.decodeMs = Math.round(performance.now() - t);
       metrics.decodeSeconds.observe(timings.decodeMs / 1000);
 
+      signal?.throwIfAborted();
       const fetchedAt = new Date();
       const profilePath = await deps.store.save(fetched.bytes, request.type, request.context, fetchedAt);
+      signal?.throwIfAborted();
       const live = await deps.viewers.open(
         slot,
         {
@@ -91,9 +98,14 @@ export async function runGoProfiler(body: unknown, deps: ProcessorDeps): Promise
       slot.release();
     }
   } catch (error) {
+    timings.totalMs = Math.round(performance.now() - started);
+    if (signal?.aborted) {
+      metrics.countRequest('cancelled');
+      log.info({ outcome: 'cancelled', ...(request ? describe(request) : {}), ...timings }, 'request cancelled: the caller hung up');
+      throw signal.reason;
+    }
     const status = error instanceof ServiceError ? error.status : 500;
     metrics.countRequest(String(status));
-    timings.totalMs = Math.round(performance.now() - started);
     const message = (error as Error).message;
     log.warn({ outcome: 'error', status, error: message, ...(request ? describe(request) : {}), ...timings }, 'request failed');
     throw error;
@@ -101,20 +113,23 @@ export async function runGoProfiler(body: unknown, deps: ProcessorDeps): Promise
 }
 
 /** Fetches within the concurrency limit; CPU profiles of one source one at a time, as the Go runtime requires. */
-function acquire(request: ProfileRequest, deps: ProcessorDeps) {
+function acquire(request: ProfileRequest, deps: ProcessorDeps, signal?: AbortSignal) {
   const { config } = deps;
   const fetch = () =>
-    deps.fetchGate.run(() =>
-      acquireProfile(request, {
-        kube: deps.kube,
-        fetchTimeoutSeconds: config.fetchTimeoutSeconds,
-        maxProfileBytes: config.maxProfileBytes,
-        policy: deps.policy,
-        secretNamespaces: config.secretNamespaces,
-        jobs: deps.jobs,
-      }),
+    deps.fetchGate.run(
+      () =>
+        acquireProfile(request, {
+          kube: deps.kube,
+          fetchTimeoutSeconds: config.fetchTimeoutSeconds,
+          maxProfileBytes: config.maxProfileBytes,
+          policy: deps.policy,
+          secretNamespaces: config.secretNamespaces,
+          jobs: deps.jobs,
+          signal,
+        }),
+      signal,
     );
-  return request.type === 'Profile' ? deps.cpuLocks.run(`${request.profileUrl.origin}${request.profileUrl.pathname}`, fetch) : fetch();
+  return request.type === 'Profile' ? deps.cpuLocks.run(`${request.profileUrl.origin}${request.profileUrl.pathname}`, fetch, signal) : fetch();
 }
 
 /** What a log line says about a request: never the token, never the query of the source. */

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { abortable } from '../abortable';
 import { ProfileError } from '../errors';
 import { DecodeOptions } from '../profile/decode';
 import { ProfileData } from '../profile/profile-data';
@@ -57,12 +58,13 @@ export class AnalyzePool implements ReportRunner {
 
   constructor(private readonly options: AnalyzePoolOptions) {}
 
-  analyze(bytes: Uint8Array, options: DecodeOptions): Promise<Analysis> {
+  /** A decode whose caller hangs up leaves the queue; one already in a worker finishes, and its result is dropped. */
+  analyze(bytes: Uint8Array, options: DecodeOptions, signal?: AbortSignal): Promise<Analysis> {
     // Copy into a buffer of our own so it can be transferred without detaching the caller's.
     const copy = new Uint8Array(bytes.length);
     copy.set(bytes);
     const message: WorkerMessage = { id: this.nextId++, kind: 'analyze', bytes: copy.buffer, options };
-    return this.submit(message, [copy.buffer], 'decoding profile') as Promise<Analysis>;
+    return abortable(this.submit(message, [copy.buffer], 'decoding profile', undefined, signal), signal) as Promise<Analysis>;
   }
 
   /** Runs a report job on the profile's shared arrays: nothing but its strings is copied to the worker. */
@@ -96,10 +98,15 @@ export class AnalyzePool implements ReportRunner {
     await Promise.all(workers.map((w) => w.terminate()));
   }
 
-  private submit(message: WorkerMessage, transfer: ArrayBuffer[], stage: string, timeoutMs?: number): Promise<unknown> {
+  private submit(message: WorkerMessage, transfer: ArrayBuffer[], stage: string, timeoutMs?: number, signal?: AbortSignal): Promise<unknown> {
     if (this.closed) return Promise.reject(new ProfileError(`${stage}: the service is shutting down`));
     return new Promise((resolve, reject) => {
-      this.queue.push({ message, transfer, stage, timeoutMs, resolve, reject });
+      const pending: Pending = { message, transfer, stage, timeoutMs, resolve, reject };
+      this.queue.push(pending);
+      signal?.addEventListener('abort', () => {
+        const queued = this.queue.indexOf(pending);
+        if (queued >= 0) this.queue.splice(queued, 1);
+      }, { once: true });
       this.dispatch();
     });
   }

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
-import { CapacityError, InputError, UpstreamError } from '../../errors';
+import { abortable } from '../../abortable';
+import { CancelledError, CapacityError, InputError, UpstreamError } from '../../errors';
 import { Logger } from '../../log';
 import { PodTarget } from '../../parameters/collector';
 import { ProfileRequest } from '../../parameters/parse';
@@ -38,6 +39,14 @@ const API_CALL_TIMEOUT_MS = 15_000;
 const DELETE_ATTEMPTS = 8;
 const DELETE_RETRY_MAX_MS = 10_000;
 const SHUTTING_DOWN = 'the service is shutting down: the collection was stopped and its Job deleted';
+const EVERYONE_LEFT = 'every caller waiting for this collection hung up: its Job is deleted';
+
+/** One Job's collection and how many callers still wait for it. */
+interface SharedRun {
+  result: Promise<AcquiredProfile>;
+  controller: AbortController;
+  waiting: number;
+}
 
 /**
  * Collects profiles with short Jobs on the target's node. It owns every Job it creates: each is deleted when its
@@ -45,34 +54,44 @@ const SHUTTING_DOWN = 'the service is shutting down: the collection was stopped 
  * one Job.
  */
 export class JobCollector {
-  private readonly shared = new Map<string, Promise<AcquiredProfile>>();
+  private readonly shared = new Map<string, SharedRun>();
   private readonly running = new Set<AbortController>();
   private closed = false;
 
   constructor(private readonly options: JobCollectorOptions) {}
 
-  collect(request: ProfileRequest, access: JobAccess): Promise<AcquiredProfile> {
+  /** signal: this caller hung up. The Job goes on while another caller waits for it, and is deleted when none does. */
+  collect(request: ProfileRequest, access: JobAccess, signal?: AbortSignal): Promise<AcquiredProfile> {
     if (this.closed) return Promise.reject(new CapacityError('the service is shutting down', 5));
     const key = targetKey(request);
-    const joined = this.shared.get(key);
-    if (joined) {
+    let run = this.shared.get(key);
+    // A run whose callers all left is being stopped: a new caller gets a Job of its own.
+    if (run && !run.controller.signal.aborted) {
       this.options.log.info({ target: key }, 'joining the collector Job already running for this target');
-      return joined;
+    } else {
+      const controller = new AbortController();
+      const started: SharedRun = { result: this.run(request, access, controller), controller, waiting: 0 };
+      void started.result.catch(() => undefined).then(() => this.shared.get(key) === started && this.shared.delete(key));
+      this.shared.set(key, started);
+      run = started;
     }
-    const run = this.run(request, access).finally(() => this.shared.delete(key));
-    this.shared.set(key, run);
-    return run;
+    const shared = run;
+    shared.waiting++;
+    const leave = () => {
+      if (--shared.waiting === 0) shared.controller.abort(new CancelledError(EVERYONE_LEFT));
+    };
+    signal?.addEventListener('abort', leave, { once: true });
+    return abortable(shared.result, signal).finally(() => signal?.removeEventListener('abort', leave));
   }
 
   /** Ends every collection at once and waits until their Jobs are deleted. */
   async close(): Promise<void> {
     this.closed = true;
     for (const controller of this.running) controller.abort(new CapacityError(SHUTTING_DOWN, 5));
-    await Promise.allSettled([...this.shared.values()]);
+    await Promise.allSettled([...this.shared.values()].map((run) => run.result));
   }
 
-  private async run(request: ProfileRequest, access: JobAccess): Promise<AcquiredProfile> {
-    const controller = new AbortController();
+  private async run(request: ProfileRequest, access: JobAccess, controller: AbortController): Promise<AcquiredProfile> {
     this.running.add(controller);
     try {
       const clients = this.options.kube.clients();
@@ -108,7 +127,7 @@ export class JobCollector {
       const bytes = await profileFromLog(finished, options);
       return { bytes, contentType: 'application/octet-stream', url: plan.url };
     } catch (error) {
-      if (error instanceof CapacityError) throw error;
+      if (error instanceof CapacityError || error instanceof CancelledError) throw error;
       throw new UpstreamError(`collecting with Job ${plan.namespace}/${plan.name} on node ${plan.node}: ${(error as Error).message}`);
     } finally {
       if (created) await this.delete(clients, plan);
