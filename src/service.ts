@@ -6,6 +6,7 @@ import { JobCollector } from './acquire/job/job-collector';
 import { KubeProvider, kubeProviderFromEnvironment } from './acquire/kube/clients';
 import { Config } from './config';
 import { AppState, createApp } from './http/app';
+import { answerClientErrors } from './client-errors';
 import { Metrics } from './http/metrics';
 import { createLogger, Logger } from './log';
 import { ProfileStore } from './storage/profile-store';
@@ -33,7 +34,7 @@ export class Service {
 
   constructor(readonly config: Config, options: ServiceOptions = {}) {
     this.log = options.log ?? createLogger(config.logLevel);
-    const kube = options.kube ?? kubeProviderFromEnvironment();
+    const kube = options.kube ?? kubeProviderFromEnvironment({ log: this.log });
     this.viewers = new ViewerRegistry({ maxViewers: config.maxViewers, bindAddress: config.viewerBindAddress, log: this.log });
     this.pool = new AnalyzePool({ size: config.decodeWorkers, maxHeapMb: WORKER_HEAP_MB });
     this.store = new ProfileStore(config.dataRoot);
@@ -62,6 +63,7 @@ export class Service {
         jobs: this.jobs,
       }, this.state);
     this.server = http.createServer(app);
+    answerClientErrors(this.server);
     if (!kube.configured) this.log.info('no Kubernetes cluster configured: http sources work, Secret references will fail');
   }
 

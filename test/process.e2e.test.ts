@@ -41,6 +41,27 @@ async function startProcess(env: Record<string, string> = {}): Promise<Running> 
   return { child, url, lines, exited };
 }
 
+/** Runs the built service until it exits by itself (or 15 s pass): for a start that must fail. */
+function runToExit(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'go-profiler-home-'));
+  const child = spawn(path.join(ROOT, 'node_modules/.bin/node'), ['dist/main.js'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: home, PORT: '0', DATA_ROOT: path.join(home, 'data'), ADVERTISE_ADDRESS: '127.0.0.1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  return new Promise((resolve) =>
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    }),
+  );
+}
+
 test('starts with no cluster, serves an http source, and says so in its log', async () => {
   const source = await serve((_req, res) => res.writeHead(200).end(HEAP));
   const svc = await startProcess();
@@ -84,5 +105,41 @@ test('SIGTERM: the in-flight request finishes, new ones are refused, viewers clo
   } finally {
     svc.child.kill('SIGKILL');
     await slow.close();
+  }
+});
+
+test('KUBECONFIG naming a missing file: skipped and logged once, no cluster, http sources served', async () => {
+  const source = await serve((_req, res) => res.writeHead(200).end(HEAP));
+  const missing = path.join(os.tmpdir(), `go-profiler-no-such-kubeconfig-${process.pid}`);
+  const svc = await startProcess({ KUBECONFIG: [missing, missing].join(path.delimiter) });
+  try {
+    const skipped = svc.lines.filter((l) => l.level === 40 && l.file === missing);
+    expect(skipped).toHaveLength(1);
+    expect(String(skipped[0].msg)).toContain(missing);
+    expect(svc.lines.some((l) => String(l.msg).includes('no Kubernetes cluster configured'))).toBe(true);
+    const answer = await request(`${svc.url}/processor/goProfiler`, { body: { [KEYS.source]: source.url, [KEYS.type]: 'Heap' } });
+    expect(answer.status).toBe(200);
+    const secret = await request(`${svc.url}/processor/goProfiler`, {
+      body: { [KEYS.source]: 'https://127.0.0.1:9', [KEYS.type]: 'Heap', [KEYS.secretName]: 's' },
+    });
+    expect(secret.json().error).toMatch(/none of the KUBECONFIG files exists/);
+  } finally {
+    svc.child.kill('SIGKILL');
+    await source.close();
+  }
+});
+
+test('KUBECONFIG naming a file that is not a kubeconfig: the service does not start, and says which file', async () => {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'go-profiler-kubeconfig-'));
+  const bad = path.join(folder, 'broken.yaml');
+  fs.writeFileSync(bad, 'clusters: [oops\n');
+  try {
+    const run = await runToExit({ KUBECONFIG: [path.join(folder, 'missing'), bad].join(path.delimiter) });
+    expect(run.code).not.toBe(0);
+    expect(run.code).not.toBeNull();
+    expect(run.stderr).toContain(`go-profiler: KUBECONFIG: ${bad} cannot be read as a kubeconfig: `);
+    expect(run.stdout).not.toContain('go-profiler listening');
+  } finally {
+    fs.rmSync(folder, { recursive: true, force: true });
   }
 });

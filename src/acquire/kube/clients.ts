@@ -1,10 +1,11 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type https from 'node:https';
-import type { BatchV1Api, CoreV1Api, Watch } from '@kubernetes/client-node';
+import type { BatchV1Api, CoreV1Api, KubeConfig, Watch } from '@kubernetes/client-node';
 import { UpstreamError } from '../../errors';
+import type { Logger } from '../../log';
 import { loadClientNode } from './client-node';
+import { KubeconfigSearch, kubeconfigSearch, readKubeconfigFiles } from './kubeconfig-files';
 
 /** The Kubernetes clients the service uses; tests hand in clients pointed at a stand-in. */
 export interface KubeClients {
@@ -34,25 +35,75 @@ export interface KubeProvider {
 
 const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
+export interface KubeEnvironment {
+  env?: NodeJS.ProcessEnv;
+  /** Each KUBECONFIG file skipped because it does not exist gets one warn line. */
+  log?: Pick<Logger, 'info' | 'warn'>;
+  /** Prefix of the service account's folder (/var/run/secrets/...); tests point it elsewhere. */
+  serviceAccountRoot?: string;
+}
+
 /**
- * Mirrors KubeConfig.loadFromDefault's search order (KUBECONFIG, ~/.kube/config, in-cluster) but says "none"
- * instead of its silent fallback to http://localhost:8080.
+ * client-go's order (kubeconfig-files.ts says how the files are read): the kubeconfig files (KUBECONFIG's list, else
+ * ~/.kube/config) when they give a current context; otherwise the in-cluster config when it is possible; otherwise
+ * "none", where client-node's loadFromDefault would silently use http://localhost:8080. A file that exists but is
+ * not a kubeconfig throws, naming it: the service does not start.
  */
-export function kubeProviderFromEnvironment(env: NodeJS.ProcessEnv = process.env): KubeProvider {
-  const origin = findConfiguration(env);
-  if (origin === undefined) return noCluster();
-  return providerFrom(origin, (kc) => (origin === 'in-cluster' ? kc.loadFromCluster() : kc.loadFromDefault()));
+export function kubeProviderFromEnvironment(options: KubeEnvironment = {}): KubeProvider {
+  const { env = process.env, log, serviceAccountRoot = '' } = options;
+  const search = kubeconfigSearch(env);
+  const files = readKubeconfigFiles(search);
+  if (search.variable === 'KUBECONFIG') {
+    for (const file of files.missing) log?.warn({ file }, `KUBECONFIG: ${file} does not exist; skipped, as kubectl skips it`);
+  }
+  const origin = files.read.join(path.delimiter);
+  if (files.config.getCurrentContext()) {
+    checkCurrentContext(search.variable, origin, files.config);
+    log?.info({ kubeconfig: origin }, 'Kubernetes configuration from kubeconfig files');
+    return providerFrom(origin, files.config);
+  }
+  // client-go: no current context is an empty config (ErrEmptyConfig), which gives way to in-cluster.
+  if (files.read.length > 0) log?.warn({ kubeconfig: origin }, `${search.variable}: no current-context in ${origin}; ignored, as kubectl ignores a config without one`);
+  if (inClusterPossible(env, serviceAccountRoot)) {
+    const kc = new (loadClientNode().KubeConfig)();
+    kc.loadFromCluster(serviceAccountRoot);
+    log?.info('Kubernetes configuration from the in-cluster service account');
+    return providerFrom('in-cluster', kc);
+  }
+  return noCluster(files.read.length > 0 ? `no current-context in ${origin}` : noFileReason(search));
 }
 
 /** Clients from one kubeconfig file. */
 export function kubeProviderFromFile(file: string): KubeProvider {
-  return providerFrom(file, (kc) => kc.loadFromFile(file));
+  const kc = new (loadClientNode().KubeConfig)();
+  kc.loadFromFile(file);
+  return providerFrom(file, kc);
 }
 
-function providerFrom(origin: string, load: (kc: InstanceType<ReturnType<typeof loadClientNode>['KubeConfig']>) => void): KubeProvider {
+/** client-go fails on a current-context that names no context; a context without its cluster is refused too, clearly. */
+function checkCurrentContext(variable: string, origin: string, kc: KubeConfig): void {
+  const name = kc.getCurrentContext();
+  const context = kc.getContextObject(name);
+  if (!context) throw new Error(`${variable}: current-context "${name}" is not defined in ${origin}`);
+  if (!kc.getCluster(context.cluster)) throw new Error(`${variable}: context "${name}" names cluster "${context.cluster}", which ${origin} does not define`);
+}
+
+/** client-go's inClusterClientConfig.Possible(). */
+function inClusterPossible(env: NodeJS.ProcessEnv, root: string): boolean {
+  if (!env.KUBERNETES_SERVICE_HOST || !env.KUBERNETES_SERVICE_PORT) return false;
+  try {
+    return fs.statSync(`${root}${SERVICE_ACCOUNT_TOKEN}`).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function noFileReason(search: KubeconfigSearch): string {
+  return search.variable === 'KUBECONFIG' ? 'none of the KUBECONFIG files exists' : 'no KUBECONFIG, no ~/.kube/config';
+}
+
+function providerFrom(origin: string, kc: KubeConfig): KubeProvider {
   const k8s = loadClientNode();
-  const kc = new k8s.KubeConfig();
-  load(kc);
   const clients: KubeClients = {
     core: kc.makeApiClient(k8s.CoreV1Api),
     batch: kc.makeApiClient(k8s.BatchV1Api),
@@ -63,7 +114,7 @@ function providerFrom(origin: string, load: (kc: InstanceType<ReturnType<typeof 
   return { configured: true, clients: () => clients };
 }
 
-async function apiServerAccess(kc: InstanceType<ReturnType<typeof loadClientNode>['KubeConfig']>): Promise<ApiServerAccess> {
+async function apiServerAccess(kc: KubeConfig): Promise<ApiServerAccess> {
   const server = kc.getCurrentCluster()?.server;
   if (!server) throw new UpstreamError('the Kubernetes configuration has no current cluster');
   const options: https.RequestOptions = {};
@@ -78,22 +129,12 @@ async function apiServerAccess(kc: InstanceType<ReturnType<typeof loadClientNode
   };
 }
 
-function findConfiguration(env: NodeJS.ProcessEnv): string | undefined {
-  const kubeconfig = env.KUBECONFIG?.split(path.delimiter).find((file) => file !== '');
-  if (kubeconfig) return kubeconfig;
-  const home = path.join(env.HOME || os.homedir(), '.kube', 'config');
-  if (fs.existsSync(home)) return home;
-  if (env.KUBERNETES_SERVICE_HOST && fs.existsSync(SERVICE_ACCOUNT_TOKEN)) return 'in-cluster';
-  return undefined;
-}
-
-function noCluster(): KubeProvider {
+function noCluster(reason: string): KubeProvider {
   return {
     configured: false,
     clients() {
       throw new UpstreamError(
-        'no Kubernetes cluster is configured (no KUBECONFIG, no ~/.kube/config, not running in a pod): ' +
-          'this request needs the Kubernetes API',
+        `no Kubernetes cluster is configured (${reason}, not running in a pod): this request needs the Kubernetes API`,
       );
     },
   };
