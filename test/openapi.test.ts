@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Ajv from 'ajv';
 import yaml from 'js-yaml';
+import { parseRequest } from '../src/parameters/parse';
 import { KEYS, requestSchema } from '../src/parameters/schema';
 import { API_ROUTES } from '../src/viewer/viewer-api';
 import { request, serve } from './support/http-json';
@@ -42,6 +43,20 @@ test('the request schema in openapi.yaml is the one the code validates with', ()
   expect(doc.paths['/processor/goProfiler'].post.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/GoProfilerRequest');
 });
 
+test('every request example in openapi.yaml is a request the service accepts', () => {
+  const examples = Object.entries(doc.paths['/processor/goProfiler'].post.requestBody.content['application/json'].examples);
+  expect(examples.length).toBeGreaterThan(0);
+  const refused = (examples as Array<[string, { value: unknown }]>).flatMap(([name, example]) => {
+    try {
+      parseRequest(example.value, { defaultExpirationSeconds: 7200, maxExpirationSeconds: 86400 });
+      return [];
+    } catch (error) {
+      return [`${name}: ${(error as Error).message} ${JSON.stringify((error as { details?: unknown }).details)}`];
+    }
+  });
+  expect(refused).toEqual([]);
+});
+
 test('every documented processor status is what the service answers, in the documented shape', async () => {
   const documented = Object.keys(doc.paths['/processor/goProfiler'].post.responses).sort();
   expect(documented).toEqual(['200', '400', '405', '413', '500', '503']);
@@ -69,6 +84,21 @@ test('health, readiness and metrics answer as documented', async () => {
   expectValid('Health', (await request(`${svc.url}/healthz`)).json());
   expectValid('Health', (await request(`${svc.url}/readyz`)).json());
   expect((await request(`${svc.url}/metrics`)).headers['content-type']).toMatch(/^text\/plain/);
+});
+
+test('a method a path does not list is a 405 naming the ones it does, and a URL over 16 KiB a 431, both as Error', async () => {
+  for (const [method, where, allow] of [['DELETE', '/healthz', 'GET, HEAD'], ['POST', '/readyz', 'GET, HEAD'], ['PUT', '/metrics', 'GET, HEAD'], ['GET', '/processor/goProfiler', 'POST']]) {
+    const answer = await request(`${svc.url}${where}`, { method });
+    expect([answer.status, answer.headers.allow]).toEqual([405, allow]);
+    expectValid('Error', answer.json());
+  }
+  const long = await request(`${svc.url}/viewer/${'0'.repeat(32)}/api/top?focus=${'x'.repeat(20_000)}`);
+  expect(long.status).toBe(431);
+  expectValid('Error', long.json());
+  // Documented wherever a query can make a URL that long.
+  const withQuery = Object.values(doc.paths).filter((item: any) => item.get?.parameters?.some((p: any) => p.$ref !== '#/components/parameters/ViewerId'));
+  expect(withQuery.length).toBeGreaterThan(0);
+  for (const item of withQuery as any[]) expect(item.get.responses['431']).toEqual({ $ref: '#/components/responses/HeadersTooLarge' });
 });
 
 test('every viewer route is documented, and nothing documented is missing from the code', () => {

@@ -107,6 +107,24 @@ describe('a heap profile', () => {
     expect(answer.json().details).toEqual([{ key, message: expect.any(String) }]);
   });
 
+  test('a flag is 1, true, 0 or false, empty is none, anything else a 400; a key other than zoom comes once', async () => {
+    const yes = await request(`${base}/api/flamegraph?inverted=yes`);
+    expect(yes.status).toBe(400);
+    expect(yes.json().details).toEqual([{ key: 'inverted', message: 'must be 1, true, 0 or false' }]);
+    expect((await request(`${base}/api/flamegraph?inverted=`)).json()).toEqual((await request(`${base}/api/flamegraph?inverted=0`)).json());
+    const twice = await request(`${base}/api/top?sample=inuse_space&sample=alloc_space`);
+    expect(twice.status).toBe(400);
+    expect(twice.json().details).toEqual([{ key: 'sample', message: 'must be given at most once' }]);
+    expect((await request(`${base}/api/flamegraph?zoom=runtime.main&zoom=main.main`)).status).toBe(200);
+  });
+
+  test('a URL over Node\'s 16 KiB header limit is a 431 in the one error shape', async () => {
+    const answer = await request(`${base}/api/flamegraph?${q({ focus: 'x'.repeat(20_000) })}`);
+    expect(answer.status).toBe(431);
+    expect(answer.headers['content-type']).toBe('application/json; charset=utf-8');
+    expectValid('Error', answer.json());
+  });
+
   test('only the routes themselves answer, not what every object inherits', async () => {
     for (const route of ['constructor', 'toString', '__proto__', 'api/nope']) expect((await request(`${base}/${route}`)).status).toBe(404);
   });

@@ -46,10 +46,25 @@ function granularity(query: URLSearchParams): Granularity {
   return wanted as Granularity;
 }
 
+/** Every key but zoom takes one value: a second one would be ignored without a word, so it is refused. */
+export function refuseRepeatedKeys(query: URLSearchParams): void {
+  for (const key of new Set(query.keys())) {
+    if (key !== 'zoom' && query.getAll(key).length > 1) {
+      throw new InputError(`${JSON.stringify(key.slice(0, 40))} is given more than once`, [{ key, message: 'must be given at most once' }]);
+    }
+  }
+}
+
+/** A flag such as inverted: 1 or true, 0 or false, or absent (empty is absent, as for every key); nothing else. */
 export function isSet(query: URLSearchParams, key: string): boolean {
-  const value = query.get(key);
+  const value = query.get(key) ?? '';
+  if (!FLAG_VALUES.includes(value)) {
+    throw new InputError(`invalid ${key}`, [{ key, message: 'must be 1, true, 0 or false' }]);
+  }
   return value === '1' || value === 'true';
 }
+
+const FLAG_VALUES = ['', '0', '1', 'false', 'true'];
 
 /** nodecount, nodefraction, edgefraction: pprof's graph trimming, its defaults when absent. */
 export function trimOptions(query: URLSearchParams): TrimOptions {

@@ -8,7 +8,7 @@ import { topTable } from '../report/top';
 import { formatValue } from '../report/units';
 import { ProfileInfo } from './profile-info';
 import { viewsOf } from './profile-views';
-import { flameQuery, isSet, parseViewQuery, searchPattern, trimOptions, ViewQuery } from './view-query';
+import { flameQuery, isSet, parseViewQuery, refuseRepeatedKeys, searchPattern, trimOptions, ViewQuery } from './view-query';
 import { ViewerProfile } from './viewer-profile';
 
 export interface ApiResponse {
@@ -65,6 +65,7 @@ export const API_ROUTES: Record<string, Handler> = {
 
 export async function handleApi(route: string, profile: ViewerProfile, query: URLSearchParams, expiresAt: Date): Promise<ApiResponse> {
   if (!Object.hasOwn(API_ROUTES, route)) throw new NotFoundError(`no such page: /${route}`);
+  refuseRepeatedKeys(query);
   return API_ROUTES[route](profile, query, expiresAt);
 }
 

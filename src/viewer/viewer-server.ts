@@ -3,6 +3,7 @@ import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { errorAnswer, MethodNotAllowedError } from '../errors';
+import { answerClientErrors } from '../client-errors';
 import { handleApi } from './viewer-api';
 import { ViewerProfile } from './viewer-profile';
 
@@ -37,6 +38,7 @@ export class ViewerServer {
   ) {
     this.server = http.createServer((req, res) => void this.handle(req, res).catch(() => res.destroy()));
     this.server.keepAliveTimeout = 5000;
+    answerClientErrors(this.server);
   }
 
   /** Listens on an ephemeral port (port 0: the kernel picks, no probe-then-bind race). */
