@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { KEYS } from '../src/parameters/schema';
 import type { ClusterInfo } from '../cluster/cluster';
-import { COLLECTOR_IMAGE, JOB_NAMESPACE, ProfilerOnCluster, startProfilerOnCluster } from './support/cluster/profiler-on-cluster';
+import { COLLECTOR_IMAGE, JOB_NAMESPACE, useProfilerOnCluster } from './support/cluster/profiler-on-cluster';
 import { CLUSTER_ENV, REPO_ROOT } from './support/cluster/paths';
 import { request } from './support/http-json';
 import { spawnService } from './support/service-process';
@@ -11,19 +11,7 @@ import { spawnService } from './support/service-process';
 // Faults of the real thing, on the real control plane (test/support/cluster): kube-apiserver killed while the
 // service watches its Job (the cluster process starts it again, as a kubelet restarts a static pod), and SIGTERM to
 // the service as a process mid-Job. Nothing of the Job may stay behind.
-let c: ProfilerOnCluster;
-
-beforeAll(async () => {
-  c = await startProfilerOnCluster();
-}, 120_000);
-
-afterAll(async () => {
-  await c?.stop();
-});
-
-afterEach(async () => {
-  expect(await c.nothingLeft()).toEqual({ jobs: [], pods: [] });
-}, 90_000);
+const c = useProfilerOnCluster();
 
 const cpuByJob = (seconds: number) => ({ [KEYS.collector]: 'job', [KEYS.type]: 'Profile', [KEYS.durationSeconds]: String(seconds), 'pod.namespace': 'apps', 'pod.name': 'gotarget' });
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { KEYS } from '../src/parameters/schema';
 import { RESULT } from '../src/result/answer';
 import { startGoTargetPod, type GoTargetPod } from './support/cluster/go-target-pod';
-import { COLLECTOR_IMAGE, JOB_NAMESPACE, ProfilerOnCluster, startProfilerOnCluster, TARGET_NODE } from './support/cluster/profiler-on-cluster';
+import { COLLECTOR_IMAGE, JOB_NAMESPACE, useProfilerOnCluster, TARGET_NODE } from './support/cluster/profiler-on-cluster';
 import { goPprofTop } from './support/go-pprof';
 import { request } from './support/http-json';
 import { makeTestPki, TestPki } from './support/tls';
@@ -11,19 +11,7 @@ import { makeTestPki, TestPki } from './support/tls';
 // the Job as its own ServiceAccount, the real Job controller makes the pod, the node agent (the one stand-in: no
 // container runtime here) runs `node dist/collect.js` against the Go target pod, the profile comes back through the
 // real pods/log, and the garbage collector removes the pod once the service deletes the Job.
-let c: ProfilerOnCluster;
-
-beforeAll(async () => {
-  c = await startProfilerOnCluster();
-}, 120_000);
-
-afterAll(async () => {
-  await c?.stop();
-});
-
-afterEach(async () => {
-  expect(await c.nothingLeft()).toEqual({ jobs: [], pods: [] });
-});
+const c = useProfilerOnCluster();
 
 const onTargetPod = { [KEYS.collector]: 'job', 'pod.namespace': 'apps', 'pod.name': 'gotarget', container: 'app', 'diagnosis.namespace': 'ops', 'diagnosis.name': 'job-e2e' };
 

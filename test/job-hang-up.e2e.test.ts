@@ -1,22 +1,10 @@
 import http from 'node:http';
 import { KEYS } from '../src/parameters/schema';
-import { JOB_NAMESPACE, ProfilerOnCluster, startProfilerOnCluster } from './support/cluster/profiler-on-cluster';
+import { JOB_NAMESPACE, useProfilerOnCluster } from './support/cluster/profiler-on-cluster';
 
 // A caller that hangs up mid-Job, on the real control plane (test/support/cluster): its Job is deleted at once
 // (the real garbage collector takes the pod), unless another caller still waits for the same Job, which goes on.
-let c: ProfilerOnCluster;
-
-beforeAll(async () => {
-  c = await startProfilerOnCluster();
-}, 120_000);
-
-afterAll(async () => {
-  await c?.stop();
-});
-
-afterEach(async () => {
-  expect(await c.nothingLeft()).toEqual({ jobs: [], pods: [] });
-});
+const c = useProfilerOnCluster();
 
 const cpuByJob = { [KEYS.collector]: 'job', [KEYS.type]: 'Profile', [KEYS.durationSeconds]: '4', 'pod.namespace': 'apps', 'pod.name': 'gotarget' };
 

@@ -96,3 +96,27 @@ async function nothingLeft(cluster: TestCluster): Promise<{ jobs: string[]; pods
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
+
+/**
+ * A suite's hooks around startProfilerOnCluster: started before its tests, stopped after them, and after each test
+ * no Job and no collector pod left. The object forwards to the running profiler, so tests use it as they would
+ * the profiler itself.
+ */
+export function useProfilerOnCluster(env: Record<string, string> = {}): ProfilerOnCluster {
+  let current: ProfilerOnCluster | undefined;
+  beforeAll(async () => {
+    current = await startProfilerOnCluster(env);
+  }, 120_000);
+  afterAll(async () => {
+    await current?.stop();
+  });
+  afterEach(async () => {
+    expect(await current?.nothingLeft()).toEqual({ jobs: [], pods: [] });
+  }, LEFTOVER_TIMEOUT_MS + 10_000);
+  return new Proxy({} as ProfilerOnCluster, {
+    get(_target, key) {
+      if (!current) throw new Error('the profiler on the cluster is used before its suite started it');
+      return current[key as keyof ProfilerOnCluster];
+    },
+  });
+}
