@@ -83,9 +83,17 @@ export class WireReader {
     return offset;
   }
 
-  /** Reads a field key; returns field number * 8 + wire type as protobuf encodes it. */
+  /**
+   * Reads a field key; returns field number * 8 + wire type as protobuf encodes it. A key past 32 bits names a
+   * field number past protobuf's 2^29 - 1, which pprof skips as unknown: it comes back as field 2^29 - 1 (unknown
+   * to profile.proto, so skipped too) with its wire type, the low 3 bits of its first byte. Returned whole, it
+   * wrapped to a known field under `>>> 3` (2^32 + 16 to sample.value) where the counting pass had skipped it,
+   * and a sample's values shifted.
+   */
   key(): number {
-    return this.varint();
+    const first = this.pos;
+    const key = this.varint();
+    return key >= 0 && key <= 0xffffffff ? key : 0xfffffff8 + (this.buf[first] & 7);
   }
 
   /** The end offset of a length-delimited field starting here. */
