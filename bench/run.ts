@@ -4,14 +4,17 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BenchProfile, makeProfiles } from './make-profiles';
+import { BenchProfile, makeProfiles, SIZES } from './make-profiles';
 import { BrowserFigures, measureBrowser } from './measure-browser';
 import { DecodeFigures, measureDecode } from './measure-decode';
-import { measurePostLatency, measurePprofHttp, measureTimeToViewer } from './measure-latency';
+import { LatencyFigures, measurePostLatency, measurePprofHttp, measureTimeToViewer } from './measure-latency';
+import { LoadFigures, measureLoad } from './measure-load';
 import { measureViewerMemory } from './measure-memory';
 import { serveProfiles } from './profile-server';
+import { LOAD_HEADING, renderLoad } from './render-load';
 import { startServiceProcess } from './service-process';
 import { fmt, Spread } from './stats';
+import { WRK_MISSING, wrkVersion } from './wrk';
 
 const RUNS: Record<string, number> = { small: 5, medium: 3, large: 3 };
 /** Viewers opened in Chromium per profile: the first in a service is timed with its workers cold, so a median needs several. */
@@ -30,9 +33,37 @@ interface ProfileResults {
 
 async function main(): Promise<void> {
   const started = Date.now();
+  // BENCH_ONLY: profile names (small, medium, large) and/or `load`; unset, everything.
   const only = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',') : undefined;
-  const profiles = (await makeProfiles()).filter((p) => !only || only.includes(p.name));
-  log(`profiles: ${profiles.map((p) => `${p.name} ${mb(p.gzippedBytes)} gz, ${mb(p.rawBytes)} raw, ${p.samples} samples`).join('; ')}`);
+  const withLoad = !only || only.includes('load');
+  const wrk = withLoad ? wrkVersion() : '';
+  if (wrk === undefined) {
+    console.error(WRK_MISSING);
+    process.exit(1);
+  }
+  const loadSeconds = positiveInt('BENCH_LOAD_SECONDS', 60);
+  const made = await makeProfiles(SIZES.filter((s) => !only || only.includes(s.name) || (withLoad && s.name === 'large')));
+  const profiles = made.filter((p) => !only || only.includes(p.name));
+  log(`profiles: ${made.map((p) => `${p.name} ${mb(p.gzippedBytes)} gz, ${mb(p.rawBytes)} raw, ${p.samples} samples`).join('; ')}`);
+  const results = profiles.length > 0 ? await measureProfiles(profiles) : undefined;
+  let load: LoadFigures | undefined;
+  if (withLoad) {
+    load = await measureLoad((made.find((p) => p.name === 'large') as BenchProfile).file, loadSeconds);
+    for (const r of load.runs) {
+      log(`load ${r.name}: ${r.wrk.requestsPerSecond.toFixed(0)} requests/s, p50 ${r.wrk.latencyMs.p50.toFixed(1)} ms, p99 ${r.wrk.latencyMs.p99.toFixed(1)} ms, statuses ${JSON.stringify(r.wrk.statuses)}; /healthz p99 ${r.during.health.p99Ms.toFixed(1)} ms; fds ${r.before.fds} -> ${r.after.fds}, RSS ${r.before.rssMb.toFixed(0)} -> ${r.after.rssMb.toFixed(0)} MB`);
+      for (const f of r.failures) log(`load ${r.name}: FAILURE: ${f}`);
+    }
+  }
+  const file = path.join(__dirname, 'RESULTS.md');
+  const loadLines = load ? renderLoad(load, { wrkVersion: wrk, alone: !results, note: process.env.BENCH_NOTE }) : [];
+  const markdown = results ? [render(results.profiles, results.latency, (Date.now() - started) / 1000), ...loadLines].join('\n') : mergeSection(fs.readFileSync(file, 'utf8'), loadLines);
+  fs.writeFileSync(file, markdown);
+  log(`wrote bench/RESULTS.md in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  if (load?.runs.some((r) => r.failures.length > 0)) process.exitCode = 1;
+}
+
+/** The per-profile parts: decode, POST latency, time to the viewer, memory per viewer, Chromium. */
+async function measureProfiles(profiles: BenchProfile[]): Promise<{ profiles: ProfileResults[]; latency?: LatencyFigures }> {
   const source = await serveProfiles(Object.fromEntries(profiles.map((p) => [p.name, p.file])));
   const service = await startServiceProcess({ MAX_VIEWERS: '1000' });
   const results: ProfileResults[] = [];
@@ -60,12 +91,25 @@ async function main(): Promise<void> {
     await service.stop();
     await source.close();
   }
-  const markdown = render(results, latency, (Date.now() - started) / 1000);
-  fs.writeFileSync(path.join(__dirname, 'RESULTS.md'), markdown);
-  log(`wrote bench/RESULTS.md in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  return { profiles: results, latency };
 }
 
-function render(results: ProfileResults[], latency: Awaited<ReturnType<typeof measurePostLatency>> | undefined, seconds: number): string {
+/** Replaces the load section of an existing RESULTS.md (up to the next section), or appends it; the rest stays as it was. */
+function mergeSection(existing: string, section: string[]): string {
+  const lines = existing.split('\n');
+  const start = lines.indexOf(LOAD_HEADING);
+  if (start < 0) return [...lines, ...(lines[lines.length - 1] === '' ? [] : ['']), ...section].join('\n');
+  const next = lines.findIndex((l, i) => i > start && l.startsWith('## '));
+  return [...lines.slice(0, start), ...section, ...(next < 0 ? [] : lines.slice(next))].join('\n');
+}
+
+function positiveInt(name: string, fallback: number): number {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isSafeInteger(value) || value < 1) throw new Error(`${name} must be a whole number of seconds, at least 1`);
+  return value;
+}
+
+function render(results: ProfileResults[], latency: LatencyFigures | undefined, seconds: number): string {
   const goVersion = execFileSync('go', ['version']).toString().trim();
   const lines = [
     '# Benchmark results',
