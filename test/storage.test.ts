@@ -37,6 +37,15 @@ describe('profile store', () => {
     expect(fs.readFileSync(first, 'utf8')).toBe('1');
   });
 
+  test('twenty profiles saved at once in the same second each get a file of their own, none overwritten', async () => {
+    const store = new ProfileStore(root);
+    const at = new Date();
+    const files = await Promise.all(Array.from({ length: 20 }, (_, i) => store.save(Buffer.from(`profile ${i}`), 'Heap', {}, at)));
+    expect(new Set(files).size).toBe(20);
+    expect(files.map((f) => fs.readFileSync(f, 'utf8')).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `profile ${i}`).sort());
+    expect(fs.readdirSync(path.dirname(files[0])).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
   test('sweep removes folders older than the retention period and keeps the rest', async () => {
     const store = new ProfileStore(root);
     const old = await store.save(Buffer.from('old'), 'Heap', { podName: 'old' });

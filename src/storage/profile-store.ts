@@ -14,7 +14,11 @@ const PROFILE_DIR = path.join('profilers', 'go', 'pprof');
 export class ProfileStore {
   constructor(private readonly dataRoot: string) {}
 
-  /** Written to a temporary name and renamed, so a kill never leaves a truncated profile under the final name. */
+  /**
+   * Written to a temporary name first, so a kill never leaves a truncated profile under the final name, then
+   * linked to the first free final name: link fails if the name exists, so two requests in the same second never
+   * take the same file (a check then a rename would let the second overwrite the first).
+   */
   async save(bytes: Uint8Array, type: ProfileType, context: RequestContext, at = new Date()): Promise<string> {
     const dir = path.resolve(
       this.dataRoot,
@@ -24,11 +28,13 @@ export class ProfileStore {
     );
     await fs.mkdir(dir, { recursive: true });
     const stem = `${segment(context.diagnosisNamespace)}.${segment(context.diagnosisName)}.${type}`;
-    const file = await freeName(dir, stem);
-    const temporary = `${file}.${crypto.randomBytes(4).toString('hex')}.tmp`;
+    const temporary = path.join(dir, `${stem}.${crypto.randomBytes(4).toString('hex')}.tmp`);
     await fs.writeFile(temporary, bytes, { flag: 'wx' });
-    await fs.rename(temporary, file);
-    return file;
+    try {
+      return await claimName(temporary, dir, stem);
+    } finally {
+      await fs.rm(temporary, { force: true });
+    }
   }
 
   /** Removes timestamp folders older than the retention period, then folders left empty. Returns how many went. */
@@ -62,10 +68,16 @@ function timestamp(at: Date): string {
   return at.toISOString().replace(/[-:T]/g, '').slice(0, 14);
 }
 
-async function freeName(dir: string, stem: string): Promise<string> {
+/** Links the file to <stem>.prof, or <stem>-1.prof, ... whichever is free first; returns that name. */
+async function claimName(file: string, dir: string, stem: string): Promise<string> {
   for (let n = 0; ; n++) {
     const candidate = path.join(dir, n === 0 ? `${stem}.prof` : `${stem}-${n}.prof`);
-    if (!(await fs.access(candidate).then(() => true, () => false))) return candidate;
+    try {
+      await fs.link(file, candidate);
+      return candidate;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
   }
 }
 
