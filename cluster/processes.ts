@@ -41,13 +41,6 @@ export class ManagedProcess {
     clearTimeout(timer);
   }
 
-  /** SIGKILL at once: a crash, for fault tests. */
-  async kill(): Promise<void> {
-    this.stopping = true;
-    if (this.running) this.child.kill('SIGKILL');
-    await this.exited;
-  }
-
   tail(lines = 20): string {
     try {
       return fs.readFileSync(this.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
