@@ -19,7 +19,7 @@ export type TargetName = (typeof TARGETS)[number];
 
 const ROOT = path.resolve(__dirname, '..', '..');
 export const CORPUS = path.join(__dirname, 'corpus');
-const OUTPUT = path.join(ROOT, 'test-output', 'fuzz');
+export const OUTPUT = path.join(ROOT, 'test-output', 'fuzz');
 const CLI = require.resolve('@jazzer.js/core/dist/cli.js');
 const REGISTER_TS = path.join(ROOT, 'test', 'support', 'register-ts.js');
 /** Restarts after stalls, at most: past that the machine is too busy for the figures to mean anything. */
@@ -106,8 +106,8 @@ async function jazzer(target: TargetName, args: string[], logFile: string): Prom
 }
 
 /**
- * libFuzzer's -merge=1: the inputs of `from` that add coverage `into` lacks, copied into it (how corpus/<target>/found/
- * was made from long runs' corpora). Returns libFuzzer's log.
+ * libFuzzer's -merge=1: the inputs of `from` (up to maxLen bytes, when given) that add coverage `into` lacks,
+ * copied into it; how corpus/<target>/found/ is made from long runs' corpora. Returns libFuzzer's log.
  */
 export async function mergeCorpus(target: TargetName, into: string, from: string[], maxLen = 0): Promise<string> {
   const logFile = path.join(OUTPUT, `merge-${target}.log`);
