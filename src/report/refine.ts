@@ -30,8 +30,7 @@ export function compileRefine(options: RefineOptions): Compiled {
  * A location matches by any line's function name or file name, or by its mapping's file.
  */
 export class RefinedStacks {
-  /** The most frames any sample has: the size of the buffer frames() fills. */
-  readonly maxDepth: number;
+  private depth = -1;
   /** Per frame, 1 when a kept frame of its location follows it: a call pprof marks inline. */
   readonly inlined: Uint8Array;
   private readonly frameKept?: Uint8Array;
@@ -52,7 +51,17 @@ export class RefinedStacks {
     }
     if (this.frameKept) this.locationKept = keptLocations(data, this.frameKept);
     this.inlined = this.frameKept ? inlinedAfterFilters(data, this.frameKept) : data.frameInlined;
-    this.maxDepth = maxDepth(data);
+  }
+
+  /** The most frames any sample has: the size of the buffer frames() fills (a pass over every stack, made once). */
+  get maxDepth(): number {
+    if (this.depth < 0) this.depth = maxDepth(this.data);
+    return this.depth;
+  }
+
+  /** True when no filter applies: every sample keeps every frame, so callers may walk the stacks directly. */
+  get unrefined(): boolean {
+    return !this.sampleKept && !this.frameKept && !this.showFrom;
   }
 
   /** Writes sample s's kept frames into out, root first; returns how many, or -1 when the sample is dropped. */
