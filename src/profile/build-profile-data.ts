@@ -1,3 +1,4 @@
+import { ProfileError } from '../errors';
 import { ProfileData, sharedInt32, sharedUint8, ValueType } from './profile-data';
 import { RawProfile } from './read-profile';
 import { IdIndex } from './validate-tables';
@@ -20,10 +21,9 @@ export class Interner {
 /** Validated raw tables -> ProfileData: frames per location (leaf first), stacks as location indices, in place. */
 export function buildProfileData(raw: RawProfile, index: { locationIndex: IdIndex; functionIndex: IdIndex; mappingIndex: IdIndex }): ProfileData {
   const text = (i: number) => raw.strings[i] ?? '';
+  const stack = stackOfIndices(raw, index.locationIndex);
   const interner = new Interner();
   const frames = buildFrames(raw, index, interner);
-
-  const stack = stackOfIndices(raw, index.locationIndex);
 
   const sampleLabels = sharedInt32(raw.sampleStart.length - 1);
   const labelIds = raw.labelSets.map((set) =>
@@ -62,10 +62,40 @@ export function buildProfileData(raw: RawProfile, index: { locationIndex: IdInde
   };
 }
 
-/** Stack entries become location indices in place: an index is never larger than the id range the array holds. */
+/**
+ * Stack entries become location indices in place (an index is never larger than the id range the array holds),
+ * refusing an id no location has: pprof's CheckValid, in the same pass.
+ */
 function stackOfIndices(raw: RawProfile, locationIndex: IdIndex): Int32Array | Uint16Array {
   const stack = raw.stackIds;
-  for (let k = 0; k < stack.length; k++) stack[k] = locationIndex.get(stack[k]);
+  const table = locationIndex.table;
+  let missing = -1;
+  if (table) {
+    const size = table.length;
+    for (let k = 0; k < stack.length; k++) {
+      const id = stack[k];
+      const index = id < size ? table[id] : -1;
+      if (index < 0) {
+        missing = k;
+        break;
+      }
+      stack[k] = index;
+    }
+  } else {
+    for (let k = 0; k < stack.length; k++) {
+      const index = locationIndex.get(stack[k]);
+      if (index < 0) {
+        missing = k;
+        break;
+      }
+      stack[k] = index;
+    }
+  }
+  if (missing >= 0) {
+    let sample = 0;
+    while (raw.sampleStart[sample + 1] <= missing) sample++;
+    throw new ProfileError(`invalid profile: sample[${sample}] refers to location ${stack[missing]}, which does not exist`);
+  }
   return stack;
 }
 

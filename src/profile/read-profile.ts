@@ -75,6 +75,8 @@ export function readProfile(buf: Uint8Array, maxSamples: number): RawProfile {
   const state = { sample: 0, stack: 0, labelSetIndex: new Map<string, number>() };
   const decoder = new TextDecoder('utf-8');
   const r = new WireReader(buf);
+  const sub = new WireReader(buf);
+  const label = new LabelReader(buf);
   while (!r.done) {
     const key = r.key();
     const field = key >>> 3;
@@ -84,13 +86,13 @@ export function readProfile(buf: Uint8Array, maxSamples: number): RawProfile {
     }
     if (wire === LENGTH_DELIMITED) {
       const end = r.lengthEnd();
-      const sub = new WireReader(buf, r.pos, end);
+      sub.reset(r.pos, end);
       switch (field) {
         case P.sampleType:
           raw.sampleTypes.push(readValueType(sub));
           break;
         case P.sample:
-          readSample(sub, raw, state);
+          readSample(sub, raw, state, label);
           break;
         case P.mapping:
           readMapping(sub, raw);
@@ -146,6 +148,7 @@ function countSamples(buf: Uint8Array): { samples: number; stackEntries: number;
   let valuesPerSample = -1;
   let sampleTypes = 0;
   const r = new WireReader(buf);
+  const sub = new WireReader(buf);
   while (!r.done) {
     const key = r.key();
     if ((key & 7) !== LENGTH_DELIMITED) {
@@ -154,10 +157,10 @@ function countSamples(buf: Uint8Array): { samples: number; stackEntries: number;
     }
     const end = r.lengthEnd();
     if (key >>> 3 === P.sampleType) sampleTypes++;
-    if (key >>> 3 === P.location) maxLocationId = Math.max(maxLocationId, locationIdOf(new WireReader(buf, r.pos, end)));
+    if (key >>> 3 === P.location) maxLocationId = Math.max(maxLocationId, locationIdOf(sub.reset(r.pos, end)));
     if (key >>> 3 === P.sample) {
       samples++;
-      const sub = new WireReader(buf, r.pos, end);
+      sub.reset(r.pos, end);
       let values = 0;
       while (!sub.done) {
         const k = sub.key();
@@ -197,17 +200,11 @@ function locationIdOf(r: WireReader): number {
 }
 
 function readValueType(r: WireReader): { type: number; unit: number } {
-  const t = { type: 0, unit: 0 };
-  while (!r.done) {
-    const key = integerFields(r, 2);
-    if (key === ((1 << 3) | VARINT)) t.type = r.varint();
-    else if (key === ((2 << 3) | VARINT)) t.unit = r.varint();
-    else r.skip(key & 7);
-  }
-  return t;
+  const [type, unit] = readIntegers(r, [0, 0]);
+  return { type, unit };
 }
 
-function readSample(r: WireReader, raw: RawProfile, state: { sample: number; stack: number; labelSetIndex: Map<string, number> }): void {
+function readSample(r: WireReader, raw: RawProfile, state: { sample: number; stack: number; labelSetIndex: Map<string, number> }, label: LabelReader): void {
   const i = state.sample++;
   raw.sampleStart[i] = state.stack;
   let value = i * raw.valueCount;
@@ -230,7 +227,7 @@ function readSample(r: WireReader, raw: RawProfile, state: { sample: number; sta
       raw.values[value++] = r.varint();
     } else if (field === 3 && wire === LENGTH_DELIMITED) {
       const end = r.lengthEnd();
-      const label = readLabel(new WireReader(r.buf, r.pos, end));
+      label.read(r.pos, end);
       r.pos = end;
       const range = raw.labelStringRange;
       range.min = Math.min(range.min, label.key, label.str, label.numUnit);
@@ -258,6 +255,49 @@ function readSample(r: WireReader, raw: RawProfile, state: { sample: number; sta
   }
 }
 
+/** A Label message's fields, read into one reused array: every Go heap sample has a label, so no object per label. */
+class LabelReader {
+  private readonly r: WireReader;
+  private readonly fields = [0, 0, 0, 0];
+
+  constructor(buf: Uint8Array) {
+    this.r = new WireReader(buf);
+  }
+
+  get key(): number {
+    return this.fields[0];
+  }
+  get str(): number {
+    return this.fields[1];
+  }
+  get num(): number {
+    return this.fields[2];
+  }
+  get numUnit(): number {
+    return this.fields[3];
+  }
+
+  read(start: number, end: number): void {
+    readIntegers(this.r.reset(start, end), this.fields);
+  }
+}
+
+/**
+ * Reads a message whose fields 1..out.length are all integers into out (0 for an absent one; the last wins, as
+ * protobuf says), refusing another wire type for them and skipping any other field.
+ */
+function readIntegers(r: WireReader, out: number[]): number[] {
+  out.fill(0);
+  while (!r.done) {
+    const key = integerFields(r, out.length);
+    const field = key >>> 3;
+    if ((key & 7) !== VARINT) r.skip(key & 7);
+    else if (field >= 1 && field <= out.length) out[field - 1] = r.varint();
+    else r.varint();
+  }
+  return out;
+}
+
 /** Reads a key of a message whose fields 1..count are all integers, refusing another wire type for them. */
 function integerFields(r: WireReader, count: number): number {
   const key = r.key();
@@ -280,57 +320,21 @@ function locationId(r: WireReader, max: number): number {
   return id;
 }
 
-function readLabel(r: WireReader): { key: number; str: number; num: number; numUnit: number } {
-  const label = { key: 0, str: 0, num: 0, numUnit: 0 };
-  while (!r.done) {
-    const key = integerFields(r, 4);
-    const field = key >>> 3;
-    if ((key & 7) !== VARINT) r.skip(key & 7);
-    else if (field === 1) label.key = r.varint();
-    else if (field === 2) label.str = r.varint();
-    else if (field === 3) label.num = r.varint();
-    else if (field === 4) label.numUnit = r.varint();
-    else r.varint();
-  }
-  return label;
-}
-
 function readMapping(r: WireReader, raw: RawProfile): void {
-  let id = 0;
-  let filename = 0;
-  let buildId = 0;
-  while (!r.done) {
-    const key = integerFields(r, 10);
-    const field = key >>> 3;
-    if ((key & 7) !== VARINT) r.skip(key & 7);
-    else if (field === 1) id = r.varint();
-    else if (field === 5) filename = r.varint();
-    else if (field === 6) buildId = r.varint();
-    else r.varint();
-  }
-  raw.mappings.id.push(id);
-  raw.mappings.filename.push(filename);
-  raw.mappings.buildId.push(buildId);
+  // Mapping's fields 1..10 are all integers: id, memory_start, memory_limit, file_offset, filename, build_id, ...
+  const fields = readIntegers(r, new Array<number>(10));
+  raw.mappings.id.push(fields[0]);
+  raw.mappings.filename.push(fields[4]);
+  raw.mappings.buildId.push(fields[5]);
 }
 
 function readFunction(r: WireReader, raw: RawProfile): void {
-  const f = { id: 0, name: 0, systemName: 0, filename: 0, startLine: 0 };
-  while (!r.done) {
-    const key = integerFields(r, 5);
-    const field = key >>> 3;
-    if ((key & 7) !== VARINT) r.skip(key & 7);
-    else if (field === 1) f.id = r.varint();
-    else if (field === 2) f.name = r.varint();
-    else if (field === 3) f.systemName = r.varint();
-    else if (field === 4) f.filename = r.varint();
-    else if (field === 5) f.startLine = r.varint();
-    else r.varint();
-  }
-  raw.functions.id.push(f.id);
-  raw.functions.name.push(f.name);
-  raw.functions.systemName.push(f.systemName);
-  raw.functions.filename.push(f.filename);
-  raw.functions.startLine.push(f.startLine);
+  const [id, name, systemName, filename, startLine] = readIntegers(r, [0, 0, 0, 0, 0]);
+  raw.functions.id.push(id);
+  raw.functions.name.push(name);
+  raw.functions.systemName.push(systemName);
+  raw.functions.filename.push(filename);
+  raw.functions.startLine.push(startLine);
 }
 
 function readLocation(r: WireReader, raw: RawProfile): void {

@@ -16,8 +16,15 @@ const TWO_32 = 2 ** 32;
 export class WireReader {
   pos: number;
 
-  constructor(readonly buf: Uint8Array, start = 0, readonly end = buf.length) {
+  constructor(readonly buf: Uint8Array, start = 0, public end = buf.length) {
     this.pos = start;
+  }
+
+  /** Points the reader at [start, end) of the same bytes: one reader serves every sub-message, with no allocation. */
+  reset(start: number, end: number): this {
+    this.pos = start;
+    this.end = end;
+    return this;
   }
 
   get done(): boolean {
@@ -125,9 +132,7 @@ export class WireReader {
 
   /** Counts the varints in [pos, end) without decoding them: one per byte with the high bit clear. */
   countVarints(end: number): number {
-    let count = 0;
-    for (let i = this.pos; i < end; i++) if (this.buf[i] < 0x80) count++;
-    return count;
+    return countVarintEnds(this.buf, this.pos, end);
   }
 
   broken(what: string): ProfileError {
@@ -143,4 +148,30 @@ export class WireReader {
     if (this.pos + count > this.end) throw this.broken('truncated');
     this.pos += count;
   }
+}
+
+const wordViews = new WeakMap<ArrayBufferLike, Uint32Array>();
+
+/**
+ * The bytes of buf[start, end) with the high bit clear (each ends a varint), four at a time: (~word >>> 7) &
+ * 0x01010101 has a 1 in each such byte's lowest bit, and multiplying by 0x01010101 sums them into the top byte.
+ */
+export function countVarintEnds(buf: Uint8Array, start: number, end: number): number {
+  let count = 0;
+  const offset = buf.byteOffset;
+  let aligned = start + ((4 - ((offset + start) & 3)) & 3);
+  if (aligned + 4 > end) {
+    for (let i = start; i < end; i++) if (buf[i] < 0x80) count++;
+    return count;
+  }
+  for (let i = start; i < aligned; i++) if (buf[i] < 0x80) count++;
+  let words = wordViews.get(buf.buffer);
+  if (!words) {
+    words = new Uint32Array(buf.buffer, 0, buf.buffer.byteLength >>> 2);
+    wordViews.set(buf.buffer, words);
+  }
+  const last = (offset + end) >>> 2;
+  for (let w = (offset + aligned) >>> 2; w < last; w++) count += Math.imul((~words[w] >>> 7) & 0x01010101, 0x01010101) >>> 24;
+  for (let i = last * 4 - offset; i < end; i++) if (buf[i] < 0x80) count++;
+  return count;
 }

@@ -1,0 +1,191 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { ProfileData, sampleCount } from '../profile/profile-data';
+import { CountedFrames, Counts, countEveryFrame } from './frame-counts';
+
+/** Built by `npm run build` from wasm/count-frames.ts (AssemblyScript); found from src/ (the tests) and dist/ alike. */
+export const COUNT_FRAMES_WASM = path.join(__dirname, '..', '..', 'dist', 'wasm', 'count-frames.wasm');
+
+/** Samples per call into the module: V8 runs a call in its first-tier code until the call returns, so short calls let the optimized code take over early. */
+const CHUNK = 16_384;
+
+interface Exports {
+  prepareInlineEdges(params: number, locations: number): void;
+  countFrames(params: number, start: number, end: number): number;
+  rehash(params: number): void;
+}
+
+// The parameter block's fields, as wasm/count-frames.ts numbers them.
+const F = { T: 0, sampleStart: 1, sampleLocations: 2, wide: 3, locationFrameStart: 4, keyOfFrame: 5, values: 6, entered: 7, inlineEdge: 8, cum: 9, flat: 10, totals: 11, counted: 12, keys: 13, edgeCounted: 14, edgeWeight: 15, edgeInline: 16, edgeFrom: 17, edgeTo: 18, edgeCount: 19, edgeCapacity: 20, hashKeys: 21, hashSlots: 22, hashMask: 23, keyCount: 24 } as const;
+const PARAMS = 8;
+const PAGE = 65536;
+
+let loaded: WebAssembly.Module | null | undefined;
+
+function compiled(): WebAssembly.Module | null {
+  if (loaded === undefined) {
+    try {
+      loaded = new WebAssembly.Module(fs.readFileSync(COUNT_FRAMES_WASM));
+    } catch {
+      loaded = null; // not built: the JavaScript pass does the same work, slower
+    }
+  }
+  return loaded;
+}
+
+/**
+ * aggregate()'s pass over an unfiltered profile: every frame of every sample. In WebAssembly when the module is
+ * built (about three times faster than JavaScript on a million deep stacks: bench/RESULTS.md), else in
+ * JavaScript; test/count-frames.test.ts holds the two to identical results.
+ */
+export function countFrames(data: ProfileData, keyOfFrame: Int32Array, entered: Uint8Array, keyCount: number, pass: 'wasm' | 'js' = 'wasm'): CountedFrames {
+  const wasm = pass === 'wasm' ? compiled() : null;
+  if (wasm) return new WasmPass(wasm, data, keyOfFrame, entered, keyCount).run();
+  const counts = new Counts(keyCount, data.sampleTypes.length, data.values);
+  countEveryFrame(data, keyOfFrame, entered, counts);
+  return counts.result();
+}
+
+/** The module's memory, laid out by hand: the inputs copied in, the outputs read back, the edge tables grown on demand. */
+class WasmPass {
+  private readonly memory: WebAssembly.Memory;
+  private readonly exports: Exports;
+  private readonly T: number;
+  private size = PARAMS + 32 * 4;
+  private readonly at: Record<keyof typeof F, number>;
+
+  constructor(
+    wasm: WebAssembly.Module,
+    private readonly data: ProfileData,
+    keyOfFrame: Int32Array,
+    entered: Uint8Array,
+    private readonly keyCount: number,
+  ) {
+    const T = (this.T = data.sampleTypes.length);
+    const frames = keyOfFrame.length;
+    const inputs = {
+      sampleStart: data.sampleStart,
+      sampleLocations: data.sampleLocations,
+      locationFrameStart: data.locationFrameStart,
+      keyOfFrame,
+      values: data.values,
+      entered,
+    };
+    const at: Partial<Record<keyof typeof F, number>> = {};
+    for (const [name, array] of Object.entries(inputs)) at[name as keyof typeof F] = this.take(array.byteLength);
+    at.inlineEdge = this.take(frames * 4);
+    at.cum = this.take(keyCount * T * 8);
+    at.flat = this.take(keyCount * T * 8);
+    at.totals = this.take(T * 8);
+    at.counted = this.take(keyCount * 4);
+    at.keys = this.take(keyCount * 4);
+    const capacity = Math.max(1024, frames + 1024); // prepareInlineEdges makes at most one edge per frame
+    const edgeBytes = WasmPass.edgeBytes(capacity, T);
+    this.memory = new WebAssembly.Memory({ initial: Math.ceil((this.size + edgeBytes + 64) / PAGE) });
+    this.exports = new WebAssembly.Instance(wasm, { env: { memory: this.memory, abort: () => { throw new Error('count-frames.wasm aborted'); } } }).exports as unknown as Exports;
+    this.at = at as Record<keyof typeof F, number>;
+    for (const [name, array] of Object.entries(inputs)) this.bytes(at[name as keyof typeof F] as number, array.byteLength).set(new Uint8Array(array.buffer, array.byteOffset, array.byteLength));
+    this.i32(this.at.counted, keyCount).fill(-1);
+    this.placeEdges(capacity);
+    const params = this.params();
+    for (const name of Object.keys(F) as Array<keyof typeof F>) if (this.at[name] !== undefined) params[F[name]] = this.at[name];
+    params[F.T] = T;
+    params[F.wide] = data.sampleLocations instanceof Int32Array ? 1 : 0;
+    params[F.edgeCount] = 0;
+    params[F.keyCount] = keyCount;
+  }
+
+  run(): CountedFrames {
+    const { exports } = this;
+    exports.prepareInlineEdges(PARAMS, this.data.locationFrameStart.length - 1);
+    const n = sampleCount(this.data);
+    for (let s = 0; s < n; ) {
+      const next = exports.countFrames(PARAMS, s, Math.min(n, s + CHUNK));
+      if (next === s) this.growEdges();
+      s = next;
+    }
+    const T = this.T;
+    const K = this.keyCount;
+    const count = this.params()[F.edgeCount];
+    const p = this.params();
+    return {
+      flat: this.f64(this.at.flat, K * T).slice(),
+      cum: this.f64(this.at.cum, K * T).slice(),
+      totals: this.f64(this.at.totals, T).slice(),
+      edges: {
+        from: this.i32(p[F.edgeFrom], count).slice(),
+        to: this.i32(p[F.edgeTo], count).slice(),
+        inline: this.bytes(p[F.edgeInline], count).slice(),
+        weight: this.f64(p[F.edgeWeight], count * T).slice(),
+      },
+    };
+  }
+
+  private static edgeBytes(capacity: number, T: number): number {
+    return capacity * (4 + T * 8 + 1 + 4 + 4) + 2 * WasmPass.hashSize(capacity) * (8 + 4) + 64;
+  }
+
+  private static hashSize(capacity: number): number {
+    let size = 16;
+    while (size < capacity * 2) size *= 2;
+    return size;
+  }
+
+  /** Room for the edge tables at the end of memory, growing it when needed; the hash table emptied. */
+  private placeEdges(capacity: number): void {
+    const T = this.T;
+    const hash = WasmPass.hashSize(capacity);
+    this.at.edgeCounted = this.take(capacity * 4);
+    this.at.edgeWeight = this.take(capacity * T * 8);
+    this.at.edgeInline = this.take(capacity);
+    this.at.edgeFrom = this.take(capacity * 4);
+    this.at.edgeTo = this.take(capacity * 4);
+    this.at.hashKeys = this.take(hash * 8);
+    this.at.hashSlots = this.take(hash * 4);
+    const missing = this.size - this.memory.buffer.byteLength;
+    if (missing > 0) this.memory.grow(Math.ceil(missing / PAGE));
+    this.i32(this.at.hashSlots, hash).fill(-1);
+    this.at.edgeCapacity = capacity;
+    this.at.hashMask = hash - 1;
+  }
+
+  /** Twice the edge capacity: the tables copied to their new place, the hash table rebuilt by the module. */
+  private growEdges(): void {
+    const p = this.params();
+    const old = { counted: p[F.edgeCounted], weight: p[F.edgeWeight], inline: p[F.edgeInline], from: p[F.edgeFrom], to: p[F.edgeTo], capacity: p[F.edgeCapacity] };
+    this.placeEdges(old.capacity * 2);
+    const T = this.T;
+    const bytes = new Uint8Array(this.memory.buffer);
+    bytes.copyWithin(this.at.edgeCounted, old.counted, old.counted + old.capacity * 4);
+    bytes.copyWithin(this.at.edgeWeight, old.weight, old.weight + old.capacity * T * 8);
+    bytes.copyWithin(this.at.edgeInline, old.inline, old.inline + old.capacity);
+    bytes.copyWithin(this.at.edgeFrom, old.from, old.from + old.capacity * 4);
+    bytes.copyWithin(this.at.edgeTo, old.to, old.to + old.capacity * 4);
+    const params = this.params();
+    for (const name of ['edgeCounted', 'edgeWeight', 'edgeInline', 'edgeFrom', 'edgeTo', 'edgeCapacity', 'hashKeys', 'hashSlots', 'hashMask'] as const) params[F[name]] = this.at[name];
+    this.exports.rehash(PARAMS);
+  }
+
+  private take(bytes: number): number {
+    const at = Math.ceil(this.size / 8) * 8;
+    this.size = at + bytes;
+    return at;
+  }
+
+  // Views made afresh each time: growing the memory replaces its buffer.
+  private params(): Int32Array {
+    return new Int32Array(this.memory.buffer, PARAMS, 32);
+  }
+
+  private bytes(at: number, length: number): Uint8Array {
+    return new Uint8Array(this.memory.buffer, at, length);
+  }
+
+  private i32(at: number, length: number): Int32Array {
+    return new Int32Array(this.memory.buffer, at, length);
+  }
+
+  private f64(at: number, length: number): Float64Array {
+    return new Float64Array(this.memory.buffer, at, length);
+  }
+}
