@@ -1,5 +1,5 @@
 import { ProfileError } from '../errors';
-import { ProfileData, sharedInt32, sharedUint8, ValueType } from './profile-data';
+import { ProfileData, sharedInt32, sharedUint16, sharedUint8, ValueType } from './profile-data';
 import { RawProfile } from './read-profile';
 import { IdIndex } from './validate-tables';
 
@@ -63,17 +63,20 @@ export function buildProfileData(raw: RawProfile, index: { locationIndex: IdInde
 }
 
 /**
- * Stack entries become location indices in place (an index is never larger than the id range the array holds),
- * refusing an id no location has: pprof's CheckValid, in the same pass.
+ * The stacks as location indices, in a shared array of their exact length (the raw one is sized by a bound), each
+ * id checked as it is converted: pprof's CheckValid refuses an id no location has.
  */
 function stackOfIndices(raw: RawProfile, locationIndex: IdIndex): Int32Array | Uint16Array {
-  const stack = raw.stackIds;
+  const ids = raw.stackIds;
+  const length = raw.sampleStart[raw.sampleStart.length - 1];
+  // An index is never larger than the id range the raw array holds, so it keeps the raw array's width.
+  const stack = ids instanceof Uint16Array ? sharedUint16(length) : sharedInt32(length);
   const table = locationIndex.table;
   let missing = -1;
   if (table) {
     const size = table.length;
-    for (let k = 0; k < stack.length; k++) {
-      const id = stack[k];
+    for (let k = 0; k < length; k++) {
+      const id = ids[k];
       const index = id < size ? table[id] : -1;
       if (index < 0) {
         missing = k;
@@ -82,8 +85,8 @@ function stackOfIndices(raw: RawProfile, locationIndex: IdIndex): Int32Array | U
       stack[k] = index;
     }
   } else {
-    for (let k = 0; k < stack.length; k++) {
-      const index = locationIndex.get(stack[k]);
+    for (let k = 0; k < length; k++) {
+      const index = locationIndex.get(ids[k]);
       if (index < 0) {
         missing = k;
         break;
@@ -94,7 +97,7 @@ function stackOfIndices(raw: RawProfile, locationIndex: IdIndex): Int32Array | U
   if (missing >= 0) {
     let sample = 0;
     while (raw.sampleStart[sample + 1] <= missing) sample++;
-    throw new ProfileError(`invalid profile: sample[${sample}] refers to location ${stack[missing]}, which does not exist`);
+    throw new ProfileError(`invalid profile: sample[${sample}] refers to location ${ids[missing]}, which does not exist`);
   }
   return stack;
 }

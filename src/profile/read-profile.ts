@@ -1,5 +1,5 @@
 import { ProfileError } from '../errors';
-import { sharedFloat64, sharedInt32, sharedUint16 } from './profile-data';
+import { sharedFloat64, sharedInt32 } from './profile-data';
 import { LENGTH_DELIMITED, VARINT, WireReader } from './wire-reader';
 
 /**
@@ -21,7 +21,7 @@ export interface RawProfile {
   mappings: { id: number[]; filename: number[]; buildId: number[] };
   functions: { id: number[]; name: number[]; systemName: number[]; filename: number[]; startLine: number[] };
   locations: { id: number[]; mappingId: number[]; lineStart: number[]; lineFunction: number[]; lineNumber: number[] };
-  /** Sample i: location ids stackIds[sampleStart[i]..sampleStart[i+1]), values[i*valueCount..]. */
+  /** Sample i: location ids stackIds[sampleStart[i]..sampleStart[i+1]), values[i*valueCount..]; stackIds may run longer. */
   sampleStart: Int32Array;
   stackIds: Int32Array | Uint16Array;
   values: Float64Array;
@@ -62,8 +62,9 @@ export function readProfile(buf: Uint8Array, maxSamples: number): RawProfile {
     functions: { id: [], name: [], systemName: [], filename: [], startLine: [] },
     locations: { id: [], mappingId: [], lineStart: [], lineFunction: [], lineNumber: [] },
     sampleStart: sharedInt32(counts.samples + 1),
-    // 16 bits per stack entry when every location id fits (Go numbers them 1..n): the largest array of a big profile.
-    stackIds: counts.maxLocationId <= 0xffff ? sharedUint16(counts.stackEntries) : sharedInt32(counts.stackEntries),
+    // 16 bits per stack entry when every location id fits (Go numbers them 1..n): the largest array of a big
+    // profile. Sized by the bytes of the stacks, an upper bound; build-profile-data.ts copies out the exact length.
+    stackIds: counts.maxLocationId <= 0xffff ? new Uint16Array(counts.stackEntries) : new Int32Array(counts.stackEntries),
     values: sharedFloat64(counts.samples * valueCount),
     valueCount,
     sampleLabelSet: new Int32Array(counts.samples).fill(-1),
@@ -141,7 +142,7 @@ function resolveBytesLabels(raw: RawProfile): void {
 }
 
 /** First pass: how many samples, stack entries and values per sample, so arrays can be sized exactly. */
-function countSamples(buf: Uint8Array): { samples: number; stackEntries: number; valuesPerSample: number; maxLocationId: number } {
+function countSamples(buf: Uint8Array): { samples: number; /** at least the stack entries */ stackEntries: number; valuesPerSample: number; maxLocationId: number } {
   let maxLocationId = 0;
   let samples = 0;
   let stackEntries = 0;
@@ -166,7 +167,8 @@ function countSamples(buf: Uint8Array): { samples: number; stackEntries: number;
         const k = sub.key();
         if (k === ((1 << 3) | LENGTH_DELIMITED)) {
           const e = sub.lengthEnd();
-          stackEntries += sub.countVarints(e);
+          // Every varint takes a byte at least: the bytes bound the entries, without counting them here.
+          stackEntries += e - sub.pos;
           sub.pos = e;
         } else if (k === ((1 << 3) | VARINT)) {
           sub.varint();
