@@ -1,15 +1,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { decodeProfile } from '../src/profile/decode';
-import { ProfileData } from '../src/profile/profile-data';
 import { aggregate } from '../src/report/aggregate';
 import { callGraph, GRAPH_DEFAULTS, TrimOptions } from '../src/report/callgraph';
 import { Granularity } from '../src/report/granularity';
 import { peek } from '../src/report/peek';
-import { RefineOptions } from '../src/report/refine';
 import { topTable } from '../src/report/top';
-import { goPprofDot, goPprofPeek, goPprofTool, goPprofTopText, GoPprofOptions } from './support/go-pprof';
+import { goPprofDot, goPprofPeek, goPprofTool } from './support/go-pprof';
+import { Case, expectSameGraph, load, ourTop, pprofOptions, pprofTop, sampleIndex } from './support/pprof-views';
 import { Function as PFunction, Line, Location, Mapping, Profile, Sample, StringTable, ValueType } from 'pprof-format';
 import zlib from 'node:zlib';
 import { startGoTarget } from './support/go-target';
@@ -18,16 +16,9 @@ import { encodeGzipped, syntheticProfile, SyntheticSample } from './support/synt
 // Every view's numbers against the real `go tool pprof` (the machine's Go) on the same bytes, sample type and
 // refinement. The fixtures were captured by Go 1.19 (fixtures/profiles/README.md).
 const DIR = path.join(__dirname, 'fixtures', 'profiles');
-const MAX = 1 << 30;
 
 // The first run builds pprof (see goPprofTool): allow for a cold Go cache.
 beforeAll(() => goPprofTool(), 180_000);
-
-interface Case {
-  refine?: RefineOptions;
-  granularity?: Granularity;
-  sample?: string;
-}
 
 const REFINEMENTS: Array<[string, Case]> = [
   ['nothing', {}],
@@ -54,74 +45,6 @@ const OTHER_SAMPLES: Array<[string, Case]> = [
   ['allocs', { sample: 'alloc_space', refine: { show_from: 'fill' } }],
   ['block', { sample: 'contentions' }],
 ];
-
-const loaded = new Map<string, ProfileData>();
-function load(file: string): ProfileData {
-  let data = loaded.get(file);
-  if (!data) {
-    data = decodeProfile(fs.readFileSync(file), { maxBytes: MAX });
-    loaded.set(file, data);
-  }
-  return data;
-}
-
-function pprofOptions(c: Case): GoPprofOptions {
-  const r = c.refine ?? {};
-  return { sampleIndex: c.sample, granularity: c.granularity, focus: r.focus, ignore: r.ignore, hide: r.hide, show: r.show, showFrom: r.show_from };
-}
-
-function sampleIndex(data: ProfileData, c: Case): number {
-  return c.sample ? data.sampleTypes.findIndex((t) => t.type === c.sample) : data.defaultSampleIndex;
-}
-
-/** pprof -top rows with the inline suffix kept (goPprofTop strips it). */
-async function pprofTop(file: string, c: Case) {
-  const text = await goPprofTopText(file, { ...pprofOptions(c), unit: 'ns' });
-  const total = Number(/of (-?[\d.]+)[a-zA-Z]* total/.exec(text)?.[1]);
-  const rows = text
-    .split('\n')
-    .map((l) => /^\s*(-?[\d.]+)[a-zA-Z]*\s+\S+%\s+\S+%\s+(-?[\d.]+)[a-zA-Z]*\s+\S+%  (.*?)(?: \(((?:partial-)?inline)\))?$/.exec(l))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => ({ name: m[3], flat: Number(m[1]), cum: Number(m[2]), ...(m[4] ? { inline: m[4] } : {}) }));
-  return { total, rows };
-}
-
-function ourTop(data: ProfileData, c: Case) {
-  const model = aggregate(data, { granularity: c.granularity, refine: c.refine });
-  const table = topTable(data, model, sampleIndex(data, c));
-  return { total: table.total, rows: table.rows.map((r) => ({ name: r.name, flat: r.flat, cum: r.cum, ...(r.inline ? { inline: r.inline } : {}) })) };
-}
-
-async function expectSameGraph(file: string, c: Case, trim: TrimOptions = GRAPH_DEFAULTS) {
-  const data = load(file);
-  const ours = callGraph(data, { sampleIndex: sampleIndex(data, c), granularity: c.granularity ?? 'functions', refine: c.refine ?? {}, trim });
-  const reference = await goPprofDot(file, { ...pprofOptions(c), nodeFraction: trim.nodeFraction, edgeFraction: trim.edgeFraction, nodeCount: trim.nodeCount });
-  expect(ours.nodes.map((n) => n.name)).toEqual(reference.nodes);
-  const name = (id: number) => ours.nodes[id - 1].name;
-  const edges = ours.edges.map((e) => ({ from: name(e.from), to: name(e.to), value: e.value, inline: e.inline === true, residual: e.residual === true }));
-  expect(edges).toEqual(reference.edges);
-  expect(styles(ours.dot)).toEqual(styles(reference.dot));
-  return ours;
-}
-
-/**
- * What pprof's DOT says with size and colour, per node, nodelet and edge, by id (node ids follow pprof's node
- * order, compared above). Labels differ: pprof scales all values to one unit.
- */
-function styles(dot: string): string[] {
-  return dot
-    .split('\n')
-    .map((line) => /^(N\w+(?: -> N\w+)?) \[/.exec(line))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => {
-      const attrs = ['fontsize', 'shape', 'color', 'fillcolor', 'weight', 'penwidth', 'style', 'minlen'].map((a) => {
-        const value = new RegExp(` ${a}=("[^"]*"|[^\\s\\]]+)`).exec(m.input)?.[1];
-        return value === undefined ? '' : `${a}=${value}`;
-      });
-      return `${m[1]} ${attrs.filter(Boolean).join(' ')}`;
-    })
-    .sort();
-}
 
 describe.each(FIXTURES)('%s.pb.gz', (fixture) => {
   const file = path.join(DIR, `${fixture}.pb.gz`);

@@ -69,8 +69,8 @@ export function buildProfileData(raw: RawProfile, index: { locationIndex: IdInde
 function stackOfIndices(raw: RawProfile, locationIndex: IdIndex): Int32Array | Uint16Array {
   const ids = raw.stackIds;
   const length = raw.sampleStart[raw.sampleStart.length - 1];
-  // An index is never larger than the id range the raw array holds, so it keeps the raw array's width.
-  const stack = ids instanceof Uint16Array ? sharedUint16(length) : sharedInt32(length);
+  // 16 bits per entry when the locations are few enough (indices 0..65535), whatever their ids.
+  const stack = raw.locations.id.length <= 0x10000 ? sharedUint16(length) : sharedInt32(length);
   const table = locationIndex.table;
   let missing = -1;
   if (table) {

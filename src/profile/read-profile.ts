@@ -1,4 +1,5 @@
 import { ProfileError } from '../errors';
+import { GrowableFloat64, GrowableInt32 } from './growable';
 import { sharedFloat64, sharedInt32 } from './profile-data';
 import { LENGTH_DELIMITED, VARINT, WireReader } from './wire-reader';
 
@@ -23,7 +24,7 @@ export interface RawProfile {
   locations: { id: number[]; mappingId: number[]; lineStart: number[]; lineFunction: number[]; lineNumber: number[] };
   /** Sample i: location ids stackIds[sampleStart[i]..sampleStart[i+1]), values[i*valueCount..]; stackIds may run longer. */
   sampleStart: Int32Array;
-  stackIds: Int32Array | Uint16Array;
+  stackIds: Int32Array | Uint16Array | Float64Array;
   values: Float64Array;
   valueCount: number;
   /** Per sample, the index in labelSets of its string labels ("k:v" sorted, joined by "\n"), -1 when none. */
@@ -31,8 +32,11 @@ export interface RawProfile {
   labelSets: string[];
   /** Per sample, the numeric label "bytes" when present, else NaN (filled by resolveBytesLabels). */
   sampleBytes: Float64Array;
-  /** Each sample's first numeric label (key string index, -1 for none, and value), resolved into sampleBytes once the string table is known. */
-  numericLabels: { key: Int32Array; num: Float64Array };
+  /**
+   * Every numeric label, in order: its sample, key (a string index) and value; resolved into sampleBytes once the
+   * string table, which Go writes last, says which keys are "bytes".
+   */
+  numericLabels: { sample: GrowableInt32; key: GrowableInt32; num: GrowableFloat64 };
   /** The smallest and largest string index a label uses, for range checks. */
   labelStringRange: { min: number; max: number };
 }
@@ -64,20 +68,21 @@ export function readProfile(buf: Uint8Array, maxSamples: number): RawProfile {
     sampleStart: sharedInt32(counts.samples + 1),
     // 16 bits per stack entry when every location id fits (Go numbers them 1..n): the largest array of a big
     // profile. Sized by the bytes of the stacks, an upper bound; build-profile-data.ts copies out the exact length.
-    stackIds: counts.maxLocationId <= 0xffff ? new Uint16Array(counts.stackEntries) : new Int32Array(counts.stackEntries),
+    stackIds: stackArray(counts.maxLocationId, counts.stackEntries),
     values: sharedFloat64(counts.samples * valueCount),
     valueCount,
     sampleLabelSet: new Int32Array(counts.samples).fill(-1),
     labelSets: [],
     sampleBytes: sharedFloat64(counts.samples).fill(NaN),
     labelStringRange: { min: 0, max: 0 },
-    numericLabels: { key: new Int32Array(counts.samples).fill(-1), num: new Float64Array(counts.samples) },
+    numericLabels: { sample: new GrowableInt32(), key: new GrowableInt32(), num: new GrowableFloat64() },
   };
   const state = { sample: 0, stack: 0, labelSetIndex: new Map<string, number>() };
   const decoder = new TextDecoder('utf-8');
   const r = new WireReader(buf);
   const sub = new WireReader(buf);
   const label = new LabelReader(buf);
+  const line = new WireReader(buf);
   while (!r.done) {
     const key = r.key();
     const field = key >>> 3;
@@ -99,7 +104,7 @@ export function readProfile(buf: Uint8Array, maxSamples: number): RawProfile {
           readMapping(sub, raw);
           break;
         case P.location:
-          readLocation(sub, raw);
+          readLocation(sub, raw, line);
           break;
         case P.function:
           readFunction(sub, raw);
@@ -133,12 +138,29 @@ export function readProfile(buf: Uint8Array, maxSamples: number): RawProfile {
   return raw;
 }
 
-/** A sample's first numeric label, when keyed "bytes", is its object size (pprof's tag views use it). */
+/**
+ * A sample's first numeric label keyed "bytes" is its object size (pprof's tag views use it). The key is compared
+ * as text: a string table may hold "bytes" twice.
+ */
 function resolveBytesLabels(raw: RawProfile): void {
-  const bytesKey = raw.strings.indexOf('bytes');
-  const { key, num } = raw.numericLabels;
-  for (let i = 0; i < key.length; i++) if (key[i] >= 0 && key[i] === bytesKey) raw.sampleBytes[i] = num[i];
-  raw.numericLabels = { key: new Int32Array(0), num: new Float64Array(0) };
+  const isBytes = new Uint8Array(raw.strings.length);
+  raw.strings.forEach((text, i) => (isBytes[i] = text === 'bytes' ? 1 : 0));
+  const { sample, key, num } = raw.numericLabels;
+  for (let i = 0; i < sample.length; i++) {
+    const s = sample.get(i);
+    if (isBytes[key.get(i)] === 1 && Number.isNaN(raw.sampleBytes[s])) raw.sampleBytes[s] = num.get(i);
+  }
+  raw.numericLabels = { sample: new GrowableInt32(0), key: new GrowableInt32(0), num: new GrowableFloat64(0) };
+}
+
+/**
+ * The raw stack entries' array: 16 bits per entry when every location id fits (Go numbers them 1..n), 32 when
+ * they fit an int32, else doubles (profile.proto's ids are uint64; pprof reads them).
+ */
+function stackArray(maxLocationId: number, length: number): Uint16Array | Int32Array | Float64Array {
+  if (maxLocationId <= 0xffff) return new Uint16Array(length);
+  if (maxLocationId <= 0x7fffffff) return new Int32Array(length);
+  return new Float64Array(length);
 }
 
 /** First pass: how many samples, stack entries and values per sample, so arrays can be sized exactly. */
@@ -236,10 +258,11 @@ function readSample(r: WireReader, raw: RawProfile, state: { sample: number; sta
       range.max = Math.max(range.max, label.key, label.str, label.numUnit);
       // pprof's decoding: a label with a string is a string label; otherwise, with a number or unit, a numeric one.
       if (label.str !== 0) (labels ??= []).push(`${label.key}\u0000${label.str}`);
-      else if ((label.num !== 0 || label.numUnit !== 0) && raw.numericLabels.key[i] < 0) {
+      else if (label.num !== 0 || label.numUnit !== 0) {
         // Which key is "bytes" is known only once the string table (written last by Go) has been read.
-        raw.numericLabels.key[i] = label.key;
-        raw.numericLabels.num[i] = label.num;
+        raw.numericLabels.sample.push(i);
+        raw.numericLabels.key.push(label.key);
+        raw.numericLabels.num.push(label.num);
       }
     } else {
       r.skip(wire);
@@ -259,11 +282,11 @@ function readSample(r: WireReader, raw: RawProfile, state: { sample: number; sta
 
 /** A Label message's fields, read into one reused array: every Go heap sample has a label, so no object per label. */
 class LabelReader {
-  private readonly r: WireReader;
+  private readonly reader: WireReader;
   private readonly fields = [0, 0, 0, 0];
 
   constructor(buf: Uint8Array) {
-    this.r = new WireReader(buf);
+    this.reader = new WireReader(buf);
   }
 
   get key(): number {
@@ -280,7 +303,7 @@ class LabelReader {
   }
 
   read(start: number, end: number): void {
-    readIntegers(this.r.reset(start, end), this.fields);
+    readIntegers(this.reader.reset(start, end), this.fields);
   }
 }
 
@@ -313,7 +336,8 @@ function wrongWire(r: WireReader, field: number, wire: number) {
 }
 
 function stackMax(raw: RawProfile): number {
-  return raw.stackIds instanceof Uint16Array ? 0xffff : 0x7fffffff;
+  if (raw.stackIds instanceof Uint16Array) return 0xffff;
+  return raw.stackIds instanceof Int32Array ? 0x7fffffff : Number.MAX_SAFE_INTEGER;
 }
 
 function locationId(r: WireReader, max: number): number {
@@ -339,7 +363,9 @@ function readFunction(r: WireReader, raw: RawProfile): void {
   raw.functions.startLine.push(startLine);
 }
 
-function readLocation(r: WireReader, raw: RawProfile): void {
+const lineFields = [0, 0, 0];
+
+function readLocation(r: WireReader, raw: RawProfile, line: WireReader): void {
   const l = raw.locations;
   let id = 0;
   let mappingId = 0;
@@ -351,15 +377,8 @@ function readLocation(r: WireReader, raw: RawProfile): void {
     if ((field === 4) !== (wire === LENGTH_DELIMITED) && field >= 1 && field <= 5) throw wrongWire(r, field, wire);
     if (field === 4 && wire === LENGTH_DELIMITED) {
       const end = r.lengthEnd();
-      const line = new WireReader(r.buf, r.pos, end);
-      let fn = 0;
-      let number = 0;
-      while (!line.done) {
-        const k = integerFields(line, 3);
-        if (k === ((1 << 3) | VARINT)) fn = line.varint();
-        else if (k === ((2 << 3) | VARINT)) number = line.varint();
-        else line.skip(k & 7);
-      }
+      // Line: function_id, line, column.
+      const [fn, number] = readIntegers(line.reset(r.pos, end), lineFields);
       l.lineFunction.push(fn);
       l.lineNumber.push(number);
       r.pos = end;

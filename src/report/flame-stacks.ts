@@ -1,6 +1,6 @@
 import { hasNoValue, ProfileData, sampleCount, sharedInt32, sharedUint16 } from '../profile/profile-data';
 import { frameKeys, Granularity } from './granularity';
-import { GrowableInt32 } from './growable';
+import { GrowableInt32 } from '../profile/growable';
 import { RefinedStacks, RefineOptions } from './refine';
 
 export interface FlameStacksOptions {

@@ -1,5 +1,5 @@
 import { ProfileData, sampleCount } from '../profile/profile-data';
-import { GrowableInt32 } from './growable';
+import { GrowableInt32 } from '../profile/growable';
 import { IdTable } from './id-table';
 
 /** What aggregate() adds up in its pass over the samples, and that pass without filters in JavaScript. */

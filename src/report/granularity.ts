@@ -29,12 +29,22 @@ export function frameKeys(data: ProfileData, granularity: Granularity): FrameKey
   const lines: number[] = [];
   const functions: string[] = [];
   const byLabel = new Map<string, number>();
+  // At functions granularity a named frame's node is its name: strings are interned, so the name's index is its
+  // identity, looked up without building a label per frame.
+  const byName = granularity === 'functions' ? new Int32Array(data.strings.length).fill(-1) : undefined;
   const { locationFrameStart } = data;
   for (let location = 0; location < locationFrameStart.length - 1; location++) {
     const mapping = data.strings[data.locationMapping[location]];
     for (let f = locationFrameStart[location]; f < locationFrameStart[location + 1]; f++) {
+      const nameIndex = data.frameName[f];
+      if (byName && nameIndex !== 0 && byName[nameIndex] >= 0) {
+        const key = byName[nameIndex];
+        keyOfFrame[f] = key;
+        lines[key] = lineOf(granularity, lines[key], data.frameStartLine[f], data.frameLine[f]);
+        continue;
+      }
       const file = data.strings[data.frameFile[f]];
-      const fn = granularity === 'files' ? '' : data.strings[data.frameName[f]];
+      const fn = granularity === 'files' ? '' : data.strings[nameIndex];
       const label = nodeName(granularity, fn, file, data.frameLine[f], mapping);
       // pprof's graph.nodeInfo: a frame with no name left (files granularity) is also told apart by its binary and
       // its function's start line, so each function of a file is a node of its own, shown by the file's name.
@@ -48,6 +58,7 @@ export function frameKeys(data: ProfileData, granularity: Granularity): FrameKey
         lines.push(0);
         functions.push(fn);
       }
+      if (byName && nameIndex !== 0) byName[nameIndex] = key;
       keyOfFrame[f] = key;
       lines[key] = lineOf(granularity, lines[key], data.frameStartLine[f], data.frameLine[f]);
     }

@@ -1,6 +1,7 @@
 // The part of the WebAssembly JavaScript API that count-frames.ts uses. Node has the whole API, but TypeScript
 // declares it only in its DOM and WebWorker libraries, which this server-side code does not load.
 declare namespace WebAssembly {
+  function validate(bytes: Uint8Array): boolean;
   class Module {
     constructor(bytes: Uint8Array);
   }

@@ -45,6 +45,12 @@ export interface GoPprofOptions {
   showFrom?: string;
   /** pprof's -functions (default), -filefunctions, -files or -lines. */
   granularity?: string;
+  /** pprof's sample filters by label: "[key=]regex[,regex]" or, for numeric labels, "[key=]range" ("256B:1kB"). */
+  tagFocus?: string;
+  tagIgnore?: string;
+  /** pprof's label-key filters: which keys samples keep (the tags report, the graph's nodelets). */
+  tagShow?: string;
+  tagHide?: string;
 }
 
 export interface GoPprofRow {
@@ -73,6 +79,10 @@ function pprofArgs(profilePath: string, opts: GoPprofTextOptions, report = ['-to
   if (opts.show !== undefined) args.push(`-show=${opts.show}`);
   if (opts.showFrom !== undefined) args.push(`-show_from=${opts.showFrom}`);
   if (opts.granularity !== undefined) args.push(`-${opts.granularity}`);
+  if (opts.tagFocus !== undefined) args.push(`-tagfocus=${opts.tagFocus}`);
+  if (opts.tagIgnore !== undefined) args.push(`-tagignore=${opts.tagIgnore}`);
+  if (opts.tagShow !== undefined) args.push(`-tagshow=${opts.tagShow}`);
+  if (opts.tagHide !== undefined) args.push(`-taghide=${opts.tagHide}`);
   args.push(profilePath);
   return args;
 }
@@ -163,12 +173,17 @@ export interface GoPprofDot {
  * holds the full name escaped for DOT; nodelets (tag boxes, "N1_0") are not nodes.
  */
 export async function goPprofDot(profilePath: string, opts: GoPprofDotOptions = {}): Promise<GoPprofDot> {
+  const dot = await goPprofDotText(profilePath, { ...opts, unit: 'ns' });
+  return { dot, ...parseDot(dot) };
+}
+
+/** `go tool pprof -dot` verbatim: values scaled as pprof shows them to people unless `unit` is given. */
+export async function goPprofDotText(profilePath: string, opts: GoPprofDotOptions & { unit?: string } = {}): Promise<string> {
   const report = ['-dot'];
   if (opts.nodeFraction !== undefined) report.push(`-nodefraction=${opts.nodeFraction}`);
   if (opts.edgeFraction !== undefined) report.push(`-edgefraction=${opts.edgeFraction}`);
   if (opts.nodeCount !== undefined) report.push(`-nodecount=${opts.nodeCount}`);
-  const dot = await runPprof(pprofArgs(profilePath, { ...opts, unit: 'ns' }, report));
-  return { dot, ...parseDot(dot) };
+  return runPprof(pprofArgs(profilePath, opts, report));
 }
 
 const DOT_STRING = '"((?:[^"\\\\]|\\\\.)*)"';
@@ -225,4 +240,37 @@ export async function goPprofPeek(profilePath: string, name: string, opts: GoPpr
     }
   }
   return peek;
+}
+
+export interface GoPprofTags {
+  /** The profile's total for the sample index (the "of <total>" of every key). */
+  total: number;
+  /** By label key: the key's total, and its values' totals as pprof prints them (numeric values with their unit, e.g. "384B"). */
+  keys: Record<string, { total: number; values: Record<string, number> }>;
+}
+
+/**
+ * `go tool pprof -tags`, unscaled (-unit=ns, as goPprofTop): per label key, the value summed over the samples
+ * carrying it, and per value of the key. String and numeric labels alike; a numeric value prints in its unit,
+ * unscaled ("73728B").
+ */
+export async function goPprofTags(profilePath: string, opts: GoPprofOptions = {}): Promise<GoPprofTags> {
+  const text = await runPprof(pprofArgs(profilePath, { ...opts, unit: 'ns' }, ['-tags']));
+  const tags: GoPprofTags = { total: NaN, keys: {} };
+  let current: GoPprofTags['keys'][string] | undefined;
+  for (const line of text.split('\n')) {
+    // printTags: "<key>:\t Total <v> of <total> (<pct>)", then " \t<v> (<pct>):\t <value>", through a tabwriter.
+    const key = /^\s*(\S.*?): +Total (\S+) of (\S+)(?: \(.*\))?$/.exec(line);
+    if (key) {
+      current = { total: parseValue(key[2]), values: {} };
+      tags.keys[key[1]] = current;
+      tags.total = parseValue(key[3]);
+      continue;
+    }
+    const value = /^\s+(\S+)(?: \(\s*[^)]*\))?: (.*)$/.exec(line);
+    if (value && current) {
+      current.values[value[2]] = (current.values[value[2]] ?? 0) + parseValue(value[1]);
+    } else if (line.trim() !== '') throw new Error(`unparsed pprof -tags line: ${JSON.stringify(line)}`);
+  }
+  return tags;
 }

@@ -3,7 +3,7 @@ export class GrowableInt32 {
   private data: Int32Array;
   length = 0;
   constructor(capacity = 1024) {
-    this.data = new Int32Array(capacity);
+    this.data = new Int32Array(Math.max(1, capacity));
   }
   push(value: number): number {
     if (this.length === this.data.length) this.data = grow(this.data, new Int32Array(this.data.length * 2));
@@ -27,8 +27,17 @@ export class GrowableInt32 {
 
 export class GrowableFloat64 {
   private data: Float64Array;
+  length = 0;
   constructor(capacity = 1024) {
-    this.data = new Float64Array(capacity);
+    this.data = new Float64Array(Math.max(1, capacity));
+  }
+  push(value: number): number {
+    if (this.length === this.data.length) this.data = grow(this.data, new Float64Array(this.data.length * 2));
+    this.data[this.length] = value;
+    return this.length++;
+  }
+  get(index: number): number {
+    return this.data[index];
   }
   /** Grows (zero-filled) so that index is valid, then adds value there. */
   add(index: number, value: number): void {
