@@ -56,12 +56,30 @@ export function formatValue(value: number, unit: string): string {
 export function formatPercent(value: number, total: number): string {
   const ratio = total === 0 ? 0 : Math.abs(value / total) * 100;
   if (ratio >= 99.95 && ratio <= 100.05) return '100%';
-  if (ratio >= 1) return `${ratio.toFixed(2)}%`;
+  if (ratio >= 1) return `${fixed2(ratio)}%`;
   if (ratio === 0) return '0%';
   return `${Number(ratio.toPrecision(2))}%`;
 }
 
 function trimDecimals(value: number): string {
-  const text = value.toFixed(2).replace(/\.00$/, '');
+  const text = fixed2(value).replace(/\.00$/, '');
   return text === '-0' ? '0' : text;
+}
+
+/**
+ * Go's %.2f: the nearest two-decimal number, and at an exact tie the even one (48.125 -> "48.12"), where
+ * toFixed rounds a tie up ("48.13"). A double's exact decimal expansion is finite: toFixed(60) shows whether the
+ * digits past the second are exactly 5 then zeros.
+ */
+export function fixed2(value: number): string {
+  const text = value.toFixed(2);
+  if (!Number.isFinite(value) || Math.abs(value) >= 1e21) return text;
+  const exact = Math.abs(value).toFixed(60);
+  const point = exact.indexOf('.');
+  if (!/^50*$/.test(exact.slice(point + 3))) return text;
+  // A tie: keep the truncated two decimals when their last digit is even.
+  const truncated = exact.slice(0, point + 3);
+  const lastDigit = Number(truncated[truncated.length - 1]);
+  if (lastDigit % 2 === 1) return text;
+  return (value < 0 ? '-' : '') + truncated;
 }
