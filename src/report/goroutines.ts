@@ -29,13 +29,6 @@ export interface GoroutineDump {
   groups: GoroutineGroup[];
 }
 
-interface Goroutine {
-  state: string;
-  wait: number;
-  stack: GoroutineFrame[];
-  createdBy?: GoroutineFrame;
-}
-
 // "goroutine 7 [chan receive, 42 minutes]:"; newer runtimes may put more between the id and the bracket.
 const HEADER = /^goroutine \d+\b[^[]*\[(.*)\]:\s*$/;
 const WAIT = /^(\d+) minutes?$/;
@@ -44,40 +37,94 @@ const POSITION = /^\t(.*):(\d+)(?: \+0x[0-9a-f]+)?\s*$/;
 // space of a long run at the end of the line, so a 30 KB line took seconds.
 const CREATED_BY = /^created by (.*?)(?: in goroutine \d+)?$/;
 
+/**
+ * One goroutine as it is read: its frames as flat strings (function, file, line per frame), so that a dump of
+ * 100k goroutines makes objects only for the first goroutine of each group.
+ */
+class Reading {
+  state = '';
+  wait = 0;
+  /** function, file, line of each frame, leaf first */
+  parts: string[] = [];
+  createdBy?: string[];
+  /** Where the next position line goes: the index of a frame's file in parts (or createdBy), -1 for none. */
+  pending = -1;
+  pendingCreated = false;
+
+  key(): string {
+    return `${this.state}\n${this.parts.join('\n')}\n${this.createdBy ? this.createdBy.join('\n') : ''}`;
+  }
+}
+
 /** Parses what it can: a truncated or garbled dump yields the goroutines it holds, never an error. */
 export function parseGoroutineDump(text: string): GoroutineDump {
-  const goroutines: Goroutine[] = [];
-  let current: Goroutine | undefined;
-  let pending: GoroutineFrame | undefined; // a function line waiting for its file:line
-  for (const line of text.split('\n')) {
-    const header = HEADER.exec(line);
-    if (header) {
-      current = { ...splitState(header[1]), stack: [] };
-      goroutines.push(current);
-      pending = undefined;
-      continue;
+  const groups = new Map<string, GoroutineGroup>();
+  let total = 0;
+  let current: Reading | undefined;
+  const finish = () => {
+    if (!current) return;
+    const key = current.key();
+    let found = groups.get(key);
+    if (!found) {
+      found = { count: 0, state: current.state, waitMinutesMax: 0, waitText: '', stack: frames(current.parts) };
+      if (current.createdBy) found.createdBy = current.createdBy[0];
+      groups.set(key, found);
     }
-    if (line.trim() === '') current = undefined; // a blank line ends a goroutine
-    if (!current) {
-      pending = undefined;
-      continue;
-    }
-    const position = POSITION.exec(line);
-    if (position) {
-      if (pending) {
-        pending.file = position[1];
-        pending.line = Number(position[2]);
+    found.count++;
+    found.waitMinutesMax = Math.max(found.waitMinutesMax, current.wait);
+    current = undefined;
+  };
+  for (let start = 0; start <= text.length; ) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    const line = text.slice(start, end);
+    start = end + 1;
+    if (line.startsWith('goroutine ')) {
+      const header = HEADER.exec(line);
+      if (header) {
+        finish();
+        current = new Reading();
+        const { state, wait } = splitState(header[1]);
+        current.state = state;
+        current.wait = wait;
+        total++;
+        continue;
       }
-      pending = undefined;
+    }
+    if (!current) continue;
+    if (line.trim() === '') {
+      finish(); // a blank line ends a goroutine
       continue;
     }
-    if (line.startsWith('\t')) continue; // "goroutine running on other thread; stack unavailable"
+    if (line.charCodeAt(0) === 9) {
+      const position = POSITION.exec(line);
+      if (position && current.pending >= 0) {
+        const into = current.pendingCreated ? (current.createdBy as string[]) : current.parts;
+        into[current.pending] = position[1];
+        into[current.pending + 1] = position[2];
+      }
+      if (position) current.pending = -1;
+      continue; // or "goroutine running on other thread; stack unavailable"
+    }
     const created = CREATED_BY.exec(line.trimEnd());
-    pending = { function: created ? created[1] : functionName(line.trim()), file: '', line: 0 };
-    if (created) current.createdBy = pending;
-    else current.stack.push(pending);
+    if (created) {
+      current.createdBy = [created[1], '', '0'];
+      current.pending = 1;
+      current.pendingCreated = true;
+    } else {
+      current.pending = current.parts.length + 1;
+      current.pendingCreated = false;
+      current.parts.push(functionName(line.trim()), '', '0');
+    }
   }
-  return { total: goroutines.length, groups: group(goroutines) };
+  finish();
+  return { total, groups: sortGroups([...groups.values()]) };
+}
+
+function frames(parts: string[]): GoroutineFrame[] {
+  const stack: GoroutineFrame[] = [];
+  for (let i = 0; i < parts.length; i += 3) stack.push({ function: parts[i], file: parts[i + 1], line: Number(parts[i + 2]) });
+  return stack;
 }
 
 function splitState(inside: string): { state: string; wait: number } {
@@ -102,21 +149,7 @@ function functionName(text: string): string {
   return text;
 }
 
-function group(goroutines: Goroutine[]): GoroutineGroup[] {
-  const groups = new Map<string, GoroutineGroup>();
-  for (const g of goroutines) {
-    const where = (f: GoroutineFrame) => `${f.function} ${f.file}:${f.line}`;
-    const key = [g.state, ...g.stack.map(where), g.createdBy ? `created by ${where(g.createdBy)}` : ''].join('\n');
-    let found = groups.get(key);
-    if (!found) {
-      found = { count: 0, state: g.state, waitMinutesMax: 0, waitText: '', stack: g.stack };
-      if (g.createdBy) found.createdBy = g.createdBy.function;
-      groups.set(key, found);
-    }
-    found.count++;
-    found.waitMinutesMax = Math.max(found.waitMinutesMax, g.wait);
-  }
-  const list = [...groups.values()];
+function sortGroups(list: GoroutineGroup[]): GoroutineGroup[] {
   for (const g of list) g.waitText = g.waitMinutesMax > 0 ? `${g.waitMinutesMax} minute${g.waitMinutesMax === 1 ? '' : 's'}` : '';
   return list.sort(
     (a, b) =>
