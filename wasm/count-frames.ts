@@ -7,16 +7,17 @@
 // (the JavaScript path, kept for filtered views and as the reference test/count-frames.test.ts compares with),
 // about three times faster on a million deep stacks.
 //
-// Every array lives in the one imported memory; JS passes their byte offsets in a block of i32 fields (below).
+// Every array lives in the one imported memory; JS passes their byte offsets in a block of i32 fields (below). The
+// two largest, the stacks and the values, are copied in a window at a time, so the memory stays a few MB.
 
 // The fields of the parameter block, by index (i32 each).
 const T = 0; // values per sample
 const SAMPLE_START = 1; // i32[samples + 1]
-const SAMPLE_LOCATIONS = 2; // u16 or i32 per stack entry
+const SAMPLE_LOCATIONS = 2; // u16 or i32 per stack entry, from entry WINDOW_ENTRY on (a window JS fills)
 const WIDE = 3; // 1 when stack entries are i32
 const LOCATION_FRAME_START = 4; // i32[locations + 1]
 const KEY_OF_FRAME = 5; // i32[frames]
-const VALUES = 6; // f64[samples * T]
+const VALUES = 6; // f64[T] per sample, from sample WINDOW_SAMPLE on
 const ENTERED = 7; // u8[keys]: 1 when edges into the key are counted
 const INLINE_EDGE = 8; // i32[frames]: the edge into a location's inner frame from the frame after it, or -1
 const CUM = 9; // f64[keys * T]
@@ -35,6 +36,8 @@ const HASH_KEYS = 21; // i64[hash size]: from * keys + to
 const HASH_SLOTS = 22; // i32[hash size]: edge, -1 for an empty slot
 const HASH_MASK = 23; // hash size - 1 (a power of two at least twice the edge capacity)
 const KEY_COUNT = 24;
+const WINDOW_SAMPLE = 25; // the first sample whose values VALUES holds
+const WINDOW_ENTRY = 26; // the first stack entry SAMPLE_LOCATIONS holds
 
 @inline function field(p: usize, index: i32): i32 {
   return load<i32>(p + (<usize>index << 2));
@@ -84,6 +87,7 @@ function edge(p: usize, from: i32, to: i32): i32 {
 
 /** Once per sample, as pprof's graph.newGraph: the first call along the edge in the sample decides "inline". */
 @inline function countEdge(p: usize, e: i32, sample: i32, base: i32, inlined: bool): void {
+  // base: the sample's first value in the window
   const counted = at32(field(p, EDGE_COUNTED), e);
   if (load<i32>(counted) == sample) return;
   store<i32>(counted, sample);
@@ -153,13 +157,15 @@ export function countFrames(p: usize, start: i32, end: i32): i32 {
   const keys = field(p, KEYS);
   const capacity = field(p, EDGE_CAPACITY);
   const hashSize = field(p, HASH_MASK) + 1;
+  const windowSample = field(p, WINDOW_SAMPLE);
+  const windowEntry = field(p, WINDOW_ENTRY);
   for (let s = start; s < end; s++) {
     const first = load<i32>(at32(sampleStart, s));
     const after = load<i32>(at32(sampleStart, s + 1));
     // At most one new edge per location of the sample; the hash table stays at most half full.
     const room = field(p, EDGE_COUNT) + (after - first);
     if (room > capacity || room * 2 > hashSize) return s;
-    const base = s * t;
+    const base = (s - windowSample) * t;
     let zero = true;
     for (let i = 0; i < t; i++) {
       const v = load<f64>(at64(values, base + i));
@@ -171,7 +177,8 @@ export function countFrames(p: usize, start: i32, end: i32): i32 {
     let distinct = 0;
     let previous = -1;
     for (let l = after - 1; l >= first; l--) {
-      const location = wide ? load<i32>(at32(stack, l)) : <i32>load<u16>(<usize>stack + (<usize>l << 1));
+      const entry = l - windowEntry;
+      const location = wide ? load<i32>(at32(stack, entry)) : <i32>load<u16>(<usize>stack + (<usize>entry << 1));
       const inner = load<i32>(at32(lfs, location));
       let f = load<i32>(at32(lfs, location + 1)) - 1;
       // The location's outermost frame: called, not inlined, from the previous location's innermost one.

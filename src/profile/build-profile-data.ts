@@ -1,5 +1,5 @@
 import { ProfileError } from '../errors';
-import { ProfileData, sharedInt32, sharedUint16, sharedUint8, ValueType } from './profile-data';
+import { isShared, ProfileData, sharedInt32, sharedUint16, sharedUint8, ValueType } from './profile-data';
 import { RawProfile } from './read-profile';
 import { IdIndex } from './validate-tables';
 
@@ -63,14 +63,17 @@ export function buildProfileData(raw: RawProfile, index: { locationIndex: IdInde
 }
 
 /**
- * The stacks as location indices, in a shared array of their exact length (the raw one is sized by a bound), each
- * id checked as it is converted: pprof's CheckValid refuses an id no location has.
+ * The stacks as location indices, in a shared array, each id checked as it is converted: pprof's CheckValid
+ * refuses an id no location has.
  */
 function stackOfIndices(raw: RawProfile, locationIndex: IdIndex): Int32Array | Uint16Array {
   const ids = raw.stackIds;
   const length = raw.sampleStart[raw.sampleStart.length - 1];
-  // 16 bits per entry when the locations are few enough (indices 0..65535), whatever their ids.
-  const stack = raw.locations.id.length <= 0x10000 ? sharedUint16(length) : sharedInt32(length);
+  // 16 bits per entry when the locations are few enough (indices 0..65535), whatever their ids; in place when the
+  // raw array (shared) already has that width, as Go's profiles do.
+  const narrow = raw.locations.id.length <= 0x10000;
+  const inPlace = (narrow ? ids instanceof Uint16Array : ids instanceof Int32Array) && isShared(ids.buffer) && ids.length === length;
+  const stack = inPlace ? (ids as Uint16Array | Int32Array) : narrow ? sharedUint16(length) : sharedInt32(length);
   const table = locationIndex.table;
   let missing = -1;
   if (table) {

@@ -1,6 +1,6 @@
 import { ProfileError } from '../errors';
 import { GrowableFloat64, GrowableInt32 } from './growable';
-import { sharedFloat64, sharedInt32 } from './profile-data';
+import { sharedFloat64, sharedInt32, sharedUint16 } from './profile-data';
 import { LENGTH_DELIMITED, VARINT, WireReader } from './wire-reader';
 
 /**
@@ -22,7 +22,7 @@ export interface RawProfile {
   mappings: { id: number[]; filename: number[]; buildId: number[] };
   functions: { id: number[]; name: number[]; systemName: number[]; filename: number[]; startLine: number[] };
   locations: { id: number[]; mappingId: number[]; lineStart: number[]; lineFunction: number[]; lineNumber: number[] };
-  /** Sample i: location ids stackIds[sampleStart[i]..sampleStart[i+1]), values[i*valueCount..]; stackIds may run longer. */
+  /** Sample i: location ids stackIds[sampleStart[i]..sampleStart[i+1]), values[i*valueCount..]. */
   sampleStart: Int32Array;
   stackIds: Int32Array | Uint16Array | Float64Array;
   values: Float64Array;
@@ -32,11 +32,8 @@ export interface RawProfile {
   labelSets: string[];
   /** Per sample, the numeric label "bytes" when present, else NaN (filled by resolveBytesLabels). */
   sampleBytes: Float64Array;
-  /**
-   * Every numeric label, in order: its sample, key (a string index) and value; resolved into sampleBytes once the
-   * string table, which Go writes last, says which keys are "bytes".
-   */
-  numericLabels: { sample: GrowableInt32; key: GrowableInt32; num: GrowableFloat64 };
+  /** Every numeric label, resolved into sampleBytes once the string table, which Go writes last, says which keys are "bytes". */
+  numericLabels: NumericLabels;
   /** The smallest and largest string index a label uses, for range checks. */
   labelStringRange: { min: number; max: number };
 }
@@ -66,8 +63,8 @@ export function readProfile(buf: Uint8Array, maxSamples: number): RawProfile {
     functions: { id: [], name: [], systemName: [], filename: [], startLine: [] },
     locations: { id: [], mappingId: [], lineStart: [], lineFunction: [], lineNumber: [] },
     sampleStart: sharedInt32(counts.samples + 1),
-    // 16 bits per stack entry when every location id fits (Go numbers them 1..n): the largest array of a big
-    // profile. Sized by the bytes of the stacks, an upper bound; build-profile-data.ts copies out the exact length.
+    // The largest array of a big profile, sized exactly (counting the varints costs less than the memory of a
+    // bound): build-profile-data.ts converts it into the shared stack of location indices.
     stackIds: stackArray(counts.maxLocationId, counts.stackEntries),
     values: sharedFloat64(counts.samples * valueCount),
     valueCount,
@@ -75,7 +72,7 @@ export function readProfile(buf: Uint8Array, maxSamples: number): RawProfile {
     labelSets: [],
     sampleBytes: sharedFloat64(counts.samples).fill(NaN),
     labelStringRange: { min: 0, max: 0 },
-    numericLabels: { sample: new GrowableInt32(), key: new GrowableInt32(), num: new GrowableFloat64() },
+    numericLabels: new NumericLabels(counts.samples),
   };
   const state = { sample: 0, stack: 0, labelSetIndex: new Map<string, number>() };
   const decoder = new TextDecoder('utf-8');
@@ -139,18 +136,45 @@ export function readProfile(buf: Uint8Array, maxSamples: number): RawProfile {
 }
 
 /**
+ * Numeric labels as read: each sample's first in arrays of their own (a Go heap sample has exactly one, "bytes"),
+ * any further ones in growable lists, in order.
+ */
+export class NumericLabels {
+  readonly firstKey: Int32Array;
+  readonly firstNum: Float64Array;
+  readonly more = { sample: new GrowableInt32(16), key: new GrowableInt32(16), num: new GrowableFloat64(16) };
+
+  constructor(samples: number) {
+    this.firstKey = new Int32Array(samples).fill(-1);
+    this.firstNum = new Float64Array(samples);
+  }
+
+  add(sample: number, key: number, num: number): void {
+    if (this.firstKey[sample] < 0) {
+      this.firstKey[sample] = key;
+      this.firstNum[sample] = num;
+      return;
+    }
+    this.more.sample.push(sample);
+    this.more.key.push(key);
+    this.more.num.push(num);
+  }
+}
+
+/**
  * A sample's first numeric label keyed "bytes" is its object size (pprof's tag views use it). The key is compared
  * as text: a string table may hold "bytes" twice.
  */
 function resolveBytesLabels(raw: RawProfile): void {
   const isBytes = new Uint8Array(raw.strings.length);
   raw.strings.forEach((text, i) => (isBytes[i] = text === 'bytes' ? 1 : 0));
-  const { sample, key, num } = raw.numericLabels;
-  for (let i = 0; i < sample.length; i++) {
-    const s = sample.get(i);
-    if (isBytes[key.get(i)] === 1 && Number.isNaN(raw.sampleBytes[s])) raw.sampleBytes[s] = num.get(i);
+  const { firstKey, firstNum, more } = raw.numericLabels;
+  for (let s = 0; s < firstKey.length; s++) if (firstKey[s] >= 0 && isBytes[firstKey[s]] === 1) raw.sampleBytes[s] = firstNum[s];
+  for (let i = 0; i < more.sample.length; i++) {
+    const s = more.sample.get(i);
+    if (isBytes[more.key.get(i)] === 1 && Number.isNaN(raw.sampleBytes[s])) raw.sampleBytes[s] = more.num.get(i);
   }
-  raw.numericLabels = { sample: new GrowableInt32(0), key: new GrowableInt32(0), num: new GrowableFloat64(0) };
+  raw.numericLabels = new NumericLabels(0);
 }
 
 /**
@@ -158,13 +182,14 @@ function resolveBytesLabels(raw: RawProfile): void {
  * they fit an int32, else doubles (profile.proto's ids are uint64; pprof reads them).
  */
 function stackArray(maxLocationId: number, length: number): Uint16Array | Int32Array | Float64Array {
-  if (maxLocationId <= 0xffff) return new Uint16Array(length);
-  if (maxLocationId <= 0x7fffffff) return new Int32Array(length);
+  // Shared already, so that the stacks become location indices in place (build-profile-data.ts) when the widths agree.
+  if (maxLocationId <= 0xffff) return sharedUint16(length);
+  if (maxLocationId <= 0x7fffffff) return sharedInt32(length);
   return new Float64Array(length);
 }
 
 /** First pass: how many samples, stack entries and values per sample, so arrays can be sized exactly. */
-function countSamples(buf: Uint8Array): { samples: number; /** at least the stack entries */ stackEntries: number; valuesPerSample: number; maxLocationId: number } {
+function countSamples(buf: Uint8Array): { samples: number; stackEntries: number; valuesPerSample: number; maxLocationId: number } {
   let maxLocationId = 0;
   let samples = 0;
   let stackEntries = 0;
@@ -189,8 +214,7 @@ function countSamples(buf: Uint8Array): { samples: number; /** at least the stac
         const k = sub.key();
         if (k === ((1 << 3) | LENGTH_DELIMITED)) {
           const e = sub.lengthEnd();
-          // Every varint takes a byte at least: the bytes bound the entries, without counting them here.
-          stackEntries += e - sub.pos;
+          stackEntries += sub.countVarints(e);
           sub.pos = e;
         } else if (k === ((1 << 3) | VARINT)) {
           sub.varint();
@@ -260,9 +284,7 @@ function readSample(r: WireReader, raw: RawProfile, state: { sample: number; sta
       if (label.str !== 0) (labels ??= []).push(`${label.key}\u0000${label.str}`);
       else if (label.num !== 0 || label.numUnit !== 0) {
         // Which key is "bytes" is known only once the string table (written last by Go) has been read.
-        raw.numericLabels.sample.push(i);
-        raw.numericLabels.key.push(label.key);
-        raw.numericLabels.num.push(label.num);
+        raw.numericLabels.add(i, label.key, label.num);
       }
     } else {
       r.skip(wire);

@@ -16,7 +16,9 @@ interface Exports {
 }
 
 // The parameter block's fields, as wasm/count-frames.ts numbers them.
-const F = { T: 0, sampleStart: 1, sampleLocations: 2, wide: 3, locationFrameStart: 4, keyOfFrame: 5, values: 6, entered: 7, inlineEdge: 8, cum: 9, flat: 10, totals: 11, counted: 12, keys: 13, edgeCounted: 14, edgeWeight: 15, edgeInline: 16, edgeFrom: 17, edgeTo: 18, edgeCount: 19, edgeCapacity: 20, hashKeys: 21, hashSlots: 22, hashMask: 23, keyCount: 24 } as const;
+const F = { T: 0, sampleStart: 1, sampleLocations: 2, wide: 3, locationFrameStart: 4, keyOfFrame: 5, values: 6, entered: 7, inlineEdge: 8, cum: 9, flat: 10, totals: 11, counted: 12, keys: 13, edgeCounted: 14, edgeWeight: 15, edgeInline: 16, edgeFrom: 17, edgeTo: 18, edgeCount: 19, edgeCapacity: 20, hashKeys: 21, hashSlots: 22, hashMask: 23, keyCount: 24, windowSample: 25, windowEntry: 26 } as const;
+/** Stack entries the window holds at least (a sample with more gets a window of its size). */
+const WINDOW_ENTRIES = 1 << 20;
 const PARAMS = 8;
 const PAGE = 65536;
 
@@ -46,13 +48,17 @@ export function countFrames(data: ProfileData, keyOfFrame: Int32Array, entered: 
   return counts.result();
 }
 
-/** The module's memory, laid out by hand: the inputs copied in, the outputs read back, the edge tables grown on demand. */
+/**
+ * The module's memory, laid out by hand: the small inputs copied in whole, the stacks and values a window at a
+ * time (so it stays a few MB beside a profile of hundreds), the outputs read back, the edge tables grown on demand.
+ */
 class WasmPass {
   private readonly memory: WebAssembly.Memory;
   private readonly exports: Exports;
   private readonly T: number;
   private size = PARAMS + 32 * 4;
   private readonly at: Record<keyof typeof F, number>;
+  private readonly windowEntries: number;
 
   constructor(
     wasm: WebAssembly.Module,
@@ -63,16 +69,14 @@ class WasmPass {
   ) {
     const T = (this.T = data.sampleTypes.length);
     const frames = keyOfFrame.length;
-    const inputs = {
-      sampleStart: data.sampleStart,
-      sampleLocations: data.sampleLocations,
-      locationFrameStart: data.locationFrameStart,
-      keyOfFrame,
-      values: data.values,
-      entered,
-    };
+    const inputs = { sampleStart: data.sampleStart, locationFrameStart: data.locationFrameStart, keyOfFrame, entered };
     const at: Partial<Record<keyof typeof F, number>> = {};
     for (const [name, array] of Object.entries(inputs)) at[name as keyof typeof F] = this.take(array.byteLength);
+    let longest = 0;
+    for (let s = 0; s < sampleCount(data); s++) longest = Math.max(longest, data.sampleStart[s + 1] - data.sampleStart[s]);
+    this.windowEntries = Math.max(WINDOW_ENTRIES, longest);
+    at.sampleLocations = this.take(this.windowEntries * data.sampleLocations.BYTES_PER_ELEMENT);
+    at.values = this.take(CHUNK * T * 8);
     at.inlineEdge = this.take(frames * 4);
     at.cum = this.take(keyCount * T * 8);
     at.flat = this.take(keyCount * T * 8);
@@ -100,7 +104,8 @@ class WasmPass {
     exports.prepareInlineEdges(PARAMS, this.data.locationFrameStart.length - 1);
     const n = sampleCount(this.data);
     for (let s = 0; s < n; ) {
-      const next = exports.countFrames(PARAMS, s, Math.min(n, s + CHUNK));
+      const end = this.fillWindow(s, n);
+      const next = exports.countFrames(PARAMS, s, end);
       if (next === s) this.growEdges();
       s = next;
     }
@@ -119,6 +124,22 @@ class WasmPass {
         weight: this.f64(p[F.edgeWeight], count * T).slice(),
       },
     };
+  }
+
+  /** Copies the stacks and values of samples [start, end) into the window, as many as it holds; returns end. */
+  private fillWindow(start: number, n: number): number {
+    const { sampleStart, sampleLocations, values } = this.data;
+    let end = Math.min(n, start + CHUNK);
+    while (end > start + 1 && sampleStart[end] - sampleStart[start] > this.windowEntries) end = start + Math.ceil((end - start) / 2);
+    const params = this.params();
+    params[F.windowSample] = start;
+    params[F.windowEntry] = sampleStart[start];
+    const entries = sampleLocations.subarray(sampleStart[start], sampleStart[end]);
+    this.bytes(this.at.sampleLocations, entries.byteLength).set(new Uint8Array(entries.buffer, entries.byteOffset, entries.byteLength));
+    const T = this.T;
+    const chunk = values.subarray(start * T, end * T);
+    this.f64(this.at.values, chunk.length).set(chunk);
+    return end;
   }
 
   private static edgeBytes(capacity: number, T: number): number {

@@ -1,5 +1,5 @@
 import { ProfileData } from '../profile/profile-data';
-import { Aggregate } from './aggregate';
+import { Aggregate } from './aggregate-model';
 import { compareText } from './graph';
 import { formatPercent, formatValue } from './units';
 
