@@ -10,22 +10,44 @@ const ROOT = path.join(__dirname, '..');
 const NODE = path.join(ROOT, 'node_modules', '.bin', 'node');
 
 export interface DecodeFigures {
-  ours: { ms: Spread; peakRssMb: Spread };
+  /** ms: the first analysis in a fresh process; warmMs: the same again in that process (a worker's second profile on). */
+  ours: { ms: Spread; warmMs: Spread; peakRssMb: Spread };
   pprof: { ms: Spread; peakRssMb: Spread };
+  /** gunzip + a walk over the protobuf's fields (bench/floor-once.js): what any decoder of the file must do. */
+  floor: { ms: Spread; gunzipMs: Spread; walkMs: Spread; peakRssMb: Spread };
+  /** parseGoroutineDump on the goroutine?debug=2 dump, when the profile has one (in analyze-once.js's process). */
+  dump?: { ms: Spread; utf8Ms: Spread; goroutines: number; groups: number };
 }
 
-/** Ours (decode + aggregate, in a fresh process) against `go tool pprof -top` on the same file, runs each. */
-export async function measureDecode(file: string, runs: number): Promise<DecodeFigures> {
+/**
+ * Ours (decode + aggregate, in a fresh process), the floor of the same file (in another fresh process) and
+ * `go tool pprof -top` on it, runs each, interleaved so that a slower stretch of the machine falls on all three.
+ */
+export async function measureDecode(file: string, runs: number, dumpFile?: string): Promise<DecodeFigures> {
   // pprof's own program, as `go tool pprof` runs it, built before the first run (Go ships it unbuilt), and timed
   // without the go command in front.
   const pprofTool = await goPprofTool();
-  const ours = { ms: [] as number[], rss: [] as number[] };
+  const ours = { ms: [] as number[], warmMs: [] as number[], rss: [] as number[] };
   const pprof = { ms: [] as number[], rss: [] as number[] };
+  const floor = { ms: [] as number[], gunzipMs: [] as number[], walkMs: [] as number[], rss: [] as number[] };
+  const dump = { ms: [] as number[], utf8Ms: [] as number[], goroutines: 0, groups: 0 };
   for (let i = 0; i < runs; i++) {
-    const { stdout } = await run(NODE, ['bench/analyze-once.js', file], { cwd: ROOT, maxBuffer: 1 << 20 });
-    const result = JSON.parse(stdout);
-    ours.ms.push(result.ms);
-    ours.rss.push(result.peakRssKb / 1024);
+    const analyzed = JSON.parse((await run(NODE, ['bench/analyze-once.js', file, ...(dumpFile ? [dumpFile] : [])], { cwd: ROOT, maxBuffer: 1 << 20 })).stdout);
+    ours.ms.push(analyzed.ms);
+    ours.warmMs.push(analyzed.warmMs);
+    ours.rss.push(analyzed.peakRssKb / 1024);
+    if (analyzed.dump) {
+      dump.ms.push(analyzed.dump.ms);
+      dump.utf8Ms.push(analyzed.dump.utf8Ms);
+      dump.goroutines = analyzed.dump.goroutines;
+      dump.groups = analyzed.dump.groups;
+    }
+    const walked = JSON.parse((await run(NODE, ['bench/floor-once.js', file], { cwd: ROOT, maxBuffer: 1 << 20 })).stdout);
+    if (walked.samples !== analyzed.samples) throw new Error(`${file}: the floor walked ${walked.samples} samples, the decoder read ${analyzed.samples}`);
+    floor.ms.push(walked.ms);
+    floor.gunzipMs.push(walked.gunzipMs);
+    floor.walkMs.push(walked.walkMs);
+    floor.rss.push(walked.peakRssKb / 1024);
     // GNU time reports the child's wall time and peak RSS; pprof's own output is discarded.
     const timed = await run('/usr/bin/time', ['-f', '%e %M', pprofTool, '-top', '-nodefraction=0', file], {
       env: goEnv(),
@@ -36,7 +58,9 @@ export async function measureDecode(file: string, runs: number): Promise<DecodeF
     pprof.rss.push(kb / 1024);
   }
   return {
-    ours: { ms: spread(ours.ms), peakRssMb: spread(ours.rss) },
+    ours: { ms: spread(ours.ms), warmMs: spread(ours.warmMs), peakRssMb: spread(ours.rss) },
     pprof: { ms: spread(pprof.ms), peakRssMb: spread(pprof.rss) },
+    floor: { ms: spread(floor.ms), gunzipMs: spread(floor.gunzipMs), walkMs: spread(floor.walkMs), peakRssMb: spread(floor.rss) },
+    dump: dump.ms.length > 0 ? { ms: spread(dump.ms), utf8Ms: spread(dump.utf8Ms), goroutines: dump.goroutines, groups: dump.groups } : undefined,
   };
 }

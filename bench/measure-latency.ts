@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import net from 'node:net';
+import type { ProfileType } from '../src/parameters/profile-types';
 import { request } from '../test/support/http-json';
 import { goPprofTool } from '../test/support/go-pprof';
 import { goEnv } from '../test/support/go-target';
@@ -36,17 +37,39 @@ export async function measurePostLatency(serviceUrl: string, sourceUrl: string, 
   return { postMs: { p50, p99: percentile(post, 99), requests }, sourceMs: { p50: s50, p99: percentile(source, 99) }, overheadP50Ms: p50 - s50 };
 }
 
-/** POST until the viewer's first page has been served (the page, not only the answer). */
-export async function measureTimeToViewer(serviceUrl: string, sourceUrl: string, runs: number): Promise<Spread> {
+/** POST until the viewer's first page has been served (the page, not only the answer); `type` as the request's. */
+export async function measureTimeToViewer(serviceUrl: string, sourceUrl: string, runs: number, type: ProfileType = 'Heap'): Promise<Spread> {
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const started = performance.now();
     const answer = await request(`${serviceUrl}${POST_PATH}`, {
-      body: { 'param.diagnoser.runtime.go_profiler.source': sourceUrl, 'param.diagnoser.runtime.go_profiler.type': 'Heap', 'param.diagnoser.runtime.go_profiler.expiration_seconds': '30' },
+      body: { 'param.diagnoser.runtime.go_profiler.source': sourceUrl, 'param.diagnoser.runtime.go_profiler.type': type, 'param.diagnoser.runtime.go_profiler.expiration_seconds': '30' },
     });
+    if (answer.status !== 200) throw new Error(`bench POST failed: ${answer.status} ${answer.body}`);
     const page = await request(`${answer.json()['diagnoser.runtime.go_profiler.result.viewer_url']}/`);
     if (page.status !== 200) throw new Error('viewer page not served');
     times.push(performance.now() - started);
+  }
+  return spread(times);
+}
+
+/**
+ * POST -> answer alone (the fetch from a local source, the decode and aggregation in a worker, the raw profile
+ * stored, the viewer started), runs in a row; each viewer expires after a few seconds, and the next POST waits
+ * until it has, so that a large profile's viewers do not pile up in the service between runs.
+ */
+export async function measurePostAnswer(serviceUrl: string, sourceUrl: string, runs: number, type: ProfileType = 'Heap'): Promise<Spread> {
+  const times: number[] = [];
+  const expirationSeconds = 3;
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    const answer = await request(`${serviceUrl}${POST_PATH}`, {
+      body: { 'param.diagnoser.runtime.go_profiler.source': sourceUrl, 'param.diagnoser.runtime.go_profiler.type': type, 'param.diagnoser.runtime.go_profiler.expiration_seconds': String(expirationSeconds) },
+    });
+    const took = performance.now() - started;
+    if (answer.status !== 200) throw new Error(`bench POST failed: ${answer.status} ${answer.body}`);
+    times.push(took);
+    await new Promise((r) => setTimeout(r, expirationSeconds * 1000 + 1000));
   }
   return spread(times);
 }

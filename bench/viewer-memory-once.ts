@@ -16,10 +16,12 @@ import { request } from '../test/support/http-json';
 import { serveProfiles } from './profile-server';
 
 async function main(): Promise<void> {
-  const [file, countText] = process.argv.slice(2);
+  // The profile, how many viewers, the request's type (default heap) and, for a goroutine profile, its debug=2 dump.
+  const [file, countText, type = 'heap', dump] = process.argv.slice(2);
   const count = Number(countText);
-  const rawBytes = zlib.gunzipSync(fs.readFileSync(file)).length;
-  const source = await serveProfiles({ p: file });
+  // A goroutine profile's viewer keeps its dump too: the multiple is of the raw profile plus the dump.
+  const rawBytes = zlib.gunzipSync(fs.readFileSync(file)).length + (dump ? fs.statSync(dump).size : 0);
+  const source = await serveProfiles({ p: { profile: file, dump } });
   const dataRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-mem-'));
   const service = new Service(loadConfig({ DATA_ROOT: dataRoot, ADVERTISE_ADDRESS: '127.0.0.1', VIEWER_BIND_ADDRESS: '127.0.0.1', MAX_VIEWERS: '100', PUBLIC_BASE_URL: 'http://bench' }), {
     log: createLogger('silent'),
@@ -27,7 +29,7 @@ async function main(): Promise<void> {
   const port = await service.start(0);
   const open = async () => {
     const answer = await request(`http://127.0.0.1:${port}/processor/goProfiler`, {
-      body: { 'param.diagnoser.runtime.go_profiler.source': `${source.url}/p`, 'param.diagnoser.runtime.go_profiler.type': 'heap' },
+      body: { 'param.diagnoser.runtime.go_profiler.source': `${source.url}/p`, 'param.diagnoser.runtime.go_profiler.type': type },
     });
     if (answer.status !== 200) throw new Error(answer.body.toString());
     await service.collectGarbage();

@@ -1,5 +1,6 @@
 import { ProfileData, sampleCount } from '../profile/profile-data';
-import { FlameStacks } from './flame-stacks';
+import { FlameStacks, KeyStacks, keyStacks } from './flame-stacks';
+import { ChildTable, Frontier, frontierOf } from './stack-frontier';
 
 export interface FlameGraphRequest {
   sampleIndex: number;
@@ -43,9 +44,10 @@ export interface FlameGraphData {
 }
 
 /**
- * Cuts the flame graph for one zoom from the stacks: samples on the zoom path are partitioned by their next frame,
- * level by level, and only the parts worth at least minValue are partitioned further. The work is bounded by
- * what is drawn (samples under visible frames), not by the number of call paths in the profile.
+ * Cuts the flame graph for one zoom from the stacks: the stacks on the zoom path are followed down, level by level,
+ * split at each level by their next frame, and only the parts worth at least minValue are followed further. The
+ * work is bounded by what is drawn (samples under visible frames), not by the number of call paths in the profile;
+ * each level is one sweep over the stacks still followed, in their own order (stack-frontier.ts).
  */
 export function flameGraph(
   data: ProfileData,
@@ -54,6 +56,160 @@ export function flameGraph(
   /** pprof's total, when the caller has it already (the decode's model): otherwise one more pass over the samples. */
   total = sampleTypeTotal(data, request.sampleIndex),
 ): FlameGraphData {
+  const frontier = frontierOf(data, stacks, request.sampleIndex);
+  const path = followZoom(frontier, stacks.names, request.zoom);
+  const out = new FlameOutput(data, stacks, request.sampleIndex);
+  let node = out.add(-1, -1, path.value[0], 0);
+  for (let d = 1; d <= path.depth; d++) node = out.add(node, path.keys[d - 1], path.value[d], path.self[d]);
+  const zoom = node;
+  const minValue = Math.abs(out.value[zoom]) / Math.max(1, Math.min(request.resolution, MAX_RESOLUTION));
+  const tree = cutLevels(frontier, minValue);
+  if (!tree) {
+    // More frames wide enough to draw than an answer holds: the depth-first cut, which stops at MAX_NODES.
+    const keyed = stacks.form === 'keys' ? stacks : keyStacks(data, { granularity: stacks.granularity, refine: {}, inverted: stacks.inverted });
+    return partitionCut(data, keyed, request, total);
+  }
+  tree.emit(out, zoom);
+  return out.result(zoom, minValue, total);
+}
+
+/** The zoom path's frames, and per depth 0 .. depth (0 is the root) the value of the stacks that follow it that far, and that end there. */
+interface ZoomedPath {
+  keys: number[];
+  depth: number;
+  value: number[];
+  self: number[];
+}
+
+/**
+ * Resolves the zoom path, leaving the frontier at the stacks under the zoomed frame. The zoom is the longest prefix
+ * of the path some stack follows, so a link whose path no longer exists still opens.
+ */
+function followZoom(frontier: Frontier, names: string[], zoom: string[]): ZoomedPath {
+  const keyByName = new Map(names.map((name, key) => [name, key]));
+  const keys: number[] = [];
+  for (const name of zoom) {
+    const key = keyByName.get(name);
+    if (key === undefined) break;
+    keys.push(key);
+  }
+  const L = keys.length;
+  const { count, valueAt, selfAt } = frontier.follow(keys);
+  // A stack that follows m frames of the path is under each of its first m nodes.
+  const value = new Array<number>(L + 1);
+  let depth = -1;
+  for (let d = L, sum = 0, following = 0; d >= 0; d--) {
+    sum += valueAt[d];
+    following += count[d];
+    value[d] = sum;
+    if (following > 0 && depth < 0) depth = d;
+  }
+  depth = Math.max(0, depth);
+  // A stale path: the zoom is an earlier frame, so collect the stacks under it instead.
+  if (depth < L) frontier.refollow(keys, depth);
+  return { keys: keys.slice(0, depth), depth, value: value.slice(0, depth + 1), self: Array.from(selfAt.subarray(0, depth + 1)) };
+}
+
+/** The most nodes a level-by-level cut builds before it leaves the answer to the depth-first one, which stops at MAX_NODES. */
+const LEVEL_CUT_BUDGET = 2 * MAX_NODES;
+
+/**
+ * Below the zoomed frame (node 0 here), every frame worth at least minValue, found level by level: at each level,
+ * the stacks followed are split by their key per node, the children worth minValue become nodes, and the stacks
+ * under those of them that are to be split further (the rest of their value is minValue or more) are followed on.
+ * Undefined when the tree outgrows LEVEL_CUT_BUDGET.
+ */
+function cutLevels(frontier: Frontier, minValue: number): LevelTree | undefined {
+  const tree = new LevelTree();
+  const children = new ChildTable();
+  frontier.narrowerThan(minValue);
+  while (frontier.n > 0) {
+    children.clear();
+    frontier.count(children);
+    placeWide(children, minValue, tree);
+    if (tree.count > LEVEL_CUT_BUDGET) return undefined;
+    frontier.advance(children);
+  }
+  return tree;
+}
+
+/**
+ * The children of a level worth minValue become nodes of the tree, by node, each node's heaviest first (then by
+ * key), as partitionCut's split orders them; a slot's `into` is the node its stacks are followed into, or -1.
+ */
+function placeWide(children: ChildTable, minValue: number, tree: LevelTree): void {
+  const { parent, key, sum, self, into } = children;
+  const wide: number[] = [];
+  for (let s = 0; s < children.count; s++) {
+    into[s] = -1;
+    if (sum[s] !== 0 && Math.abs(sum[s]) >= minValue) wide.push(s);
+  }
+  wide.sort((a, b) => parent[a] - parent[b] || sum[b] - sum[a] || key[a] - key[b]);
+  for (const s of wide) {
+    const split = Math.abs(sum[s] - self[s]) >= minValue;
+    const node = tree.add(parent[s], key[s], sum[s], self[s], split);
+    if (split) into[s] = node;
+  }
+}
+
+/** The frames found by cutLevels, numbered level by level; a node's children are consecutive, heaviest first. */
+class LevelTree {
+  count = 1;
+  readonly key: number[] = [-1];
+  readonly value: number[] = [0];
+  readonly self: number[] = [0];
+  readonly split: boolean[] = [true];
+  readonly firstChild: number[] = [0];
+  readonly childCount: number[] = [0];
+
+  add(parent: number, key: number, value: number, self: number, split: boolean): number {
+    if (this.childCount[parent]++ === 0) this.firstChild[parent] = this.count;
+    this.key.push(key);
+    this.value.push(value);
+    this.self.push(self);
+    this.split.push(split);
+    this.firstChild.push(0);
+    this.childCount.push(0);
+    return this.count++;
+  }
+
+  /**
+   * Writes the nodes out in the order the depth-first cut adds them (partitionCut): a split node's children
+   * together, then each of them that is split in turn, heaviest first; up to MAX_NODES as it does.
+   */
+  emit(out: FlameOutput, zoom: number): void {
+    const tasks: number[] = [0, zoom];
+    while (tasks.length > 0 && out.parent.length < MAX_NODES) {
+      const parent = tasks.pop() as number;
+      const node = tasks.pop() as number;
+      const pushed = tasks.length;
+      for (let c = this.firstChild[node], end = c + this.childCount[node]; c < end; c++) {
+        const added = out.add(parent, this.key[c], this.value[c], this.self[c]);
+        if (this.split[c]) tasks.push(c, added);
+      }
+      reversePairs(tasks, pushed);
+    }
+  }
+}
+
+/** Reverses the 2-number tasks pushed since `from`, so the heaviest child is expanded first. */
+function reversePairs(tasks: number[], from: number): void {
+  for (let lo = from, hi = tasks.length - 2; lo < hi; lo += 2, hi -= 2) {
+    for (let x = 0; x < 2; x++) {
+      const swap = tasks[lo + x];
+      tasks[lo + x] = tasks[hi + x];
+      tasks[hi + x] = swap;
+    }
+  }
+}
+
+/**
+ * The depth-first cut, for an answer of more than LEVEL_CUT_BUDGET frames: samples on the zoom path are
+ * partitioned by their next frame, and only the parts worth at least minValue are partitioned further, the
+ * heaviest first, until MAX_NODES frames are out. Each split reads the next key of stacks spread over the whole
+ * profile, which makes it slow on large ones: the level cut gives the same answer, in the same order, faster.
+ */
+export function partitionCut(data: ProfileData, stacks: KeyStacks, request: FlameGraphRequest, total = sampleTypeTotal(data, request.sampleIndex)): FlameGraphData {
   const t = request.sampleIndex;
   const weights = new StackWeights(data, stacks, t);
   const out = new FlameOutput(data, stacks, t);
@@ -89,7 +245,7 @@ class StackWeights {
   private readonly sample: Int32Array;
   private readonly stride: number;
 
-  constructor(data: ProfileData, stacks: FlameStacks, private readonly sampleIndex: number) {
+  constructor(data: ProfileData, stacks: KeyStacks, private readonly sampleIndex: number) {
     this.values = data.values;
     this.sample = stacks.sample;
     this.stride = data.sampleTypes.length;
@@ -116,7 +272,7 @@ class ZoomPath {
   readonly stacksUnder: Int32Array;
 
   constructor(
-    private readonly stacks: FlameStacks,
+    private readonly stacks: KeyStacks,
     names: string[],
     weights: StackWeights,
   ) {
@@ -200,7 +356,7 @@ class Partition {
   private readonly touched: number[] = [];
 
   constructor(
-    private readonly stacks: FlameStacks,
+    private readonly stacks: KeyStacks,
     private readonly weights: StackWeights,
     private readonly order: Int32Array,
   ) {

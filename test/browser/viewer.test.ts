@@ -362,3 +362,37 @@ describe('frames too narrow to draw', () => {
     }
   }, 60_000);
 });
+
+describe('a function called from hundreds of places', () => {
+  test('its peek draws the first callers at once and the rest as they are scrolled to; the page times the table and the peek', async () => {
+    const callers = Array.from({ length: 450 }, (_, i) => `main.caller${String(i).padStart(3, '0')}`);
+    const profile = syntheticProfile(
+      [['inuse_space', 'bytes']],
+      callers.map((caller, i) => ({ stack: ['main.leaf', caller, 'main.main'], values: [1000 + i] })),
+    );
+    const { viewer, source } = await viewerOfBytes(encodeGzipped(profile));
+    try {
+      const { page, problems } = await openViewer(viewer, '?fn=main.leaf');
+      const peek = await apiJson(viewer, 'api/peek?function=main.leaf');
+      expect(peek.callers).toHaveLength(450);
+      const drawn = () => page.locator('#peek-panel .peek-list').first().locator('.edge-name').allTextContents();
+      const expected = peek.callers.map((c: { name: string }) => c.name);
+      await eventually(drawn, (names) => expect(names).toEqual(expected.slice(0, 200)));
+      expect(await page.locator('#peek-panel h3').first().textContent()).toBe('Callers (450)');
+      // Scrolled to the end, every caller is drawn, in the API's order.
+      await eventually(
+        async () => {
+          await page.locator('#peek-content').evaluate((content: { scrollTop: number; scrollHeight: number }) => (content.scrollTop = content.scrollHeight));
+          return drawn();
+        },
+        (names) => expect(names).toEqual(expected),
+      );
+      expect(await pageTiming(page, 'top:shown')).toBeGreaterThan(0);
+      expect(await pageTiming(page, 'peek:shown')).toBeGreaterThan(0);
+      expect(problems).toEqual([]);
+      await page.close();
+    } finally {
+      await source.close();
+    }
+  }, 60_000);
+});

@@ -40,3 +40,11 @@ export function debounce<A extends unknown[]>(fn: (...args: A) => void, ms: numb
     timer = window.setTimeout(() => fn(...args), ms);
   };
 }
+
+/**
+ * Measures `name` from `start` to the first moment after the DOM just changed has been laid out and painted: a
+ * task queued from the next animation frame runs after that frame's style, layout and paint.
+ */
+export function measureWhenPainted(name: string, start: number): void {
+  requestAnimationFrame(() => setTimeout(() => performance.measure(name, { start }), 0));
+}

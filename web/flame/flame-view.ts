@@ -166,12 +166,14 @@ export class FlameView {
   }
 
   /**
-   * The cut the server should send: every frame of a pixel or more at this width. A power of two, so that
-   * resizing within one does not refetch. The window's width bounds the panel's, and reading it does not wait for
-   * the page's first layout, so the first request leaves at once.
+   * The cut the server should send: every frame of a pixel or more at the panel's width (narrower ones are merged
+   * for drawing into what their parent's value leaves over, so the drawing is the same whatever narrower frames
+   * come too). A power of two, so that resizing within one does not refetch. For the first cut the window's width
+   * stands in (it bounds the panel's): reading it does not wait for the page's first layout, so the request leaves
+   * at once.
    */
   private wantedResolution(): number {
-    const width = window.innerWidth || this.scroller.clientWidth || 1024;
+    const width = (this.tree ? this.scroller.clientWidth : 0) || window.innerWidth || 1024;
     return 2 ** Math.ceil(Math.log2(Math.min(Math.max(width, 512), 16384)));
   }
 

@@ -1,6 +1,6 @@
 import { api } from '../app/api-client';
 import type { TopRow, TopTable } from '../app/api-types';
-import { byId, el, userRegex } from '../app/dom';
+import { byId, el, measureWhenPainted, userRegex } from '../app/dom';
 import { formatPercent, formatValue } from '../app/format';
 import { refineQuery, REGEX_REFINE_KEYS, SortKey, UrlState, ViewState } from '../app/url-state';
 
@@ -38,13 +38,16 @@ export class TopTableView {
     else if (next.sort !== previous.sort || next.filter !== previous.filter || next.fn !== previous.fn) this.render(next);
   }
 
+  /** Fetches the table for the state's refinement; `top:shown` times it from here until its rows are painted. */
   private async load(state: ViewState): Promise<void> {
+    const started = performance.now();
     const token = ++this.loadToken;
     try {
       const table = await api.top(refineQuery(state));
       if (token !== this.loadToken) return;
       this.table = table;
       this.render(state);
+      measureWhenPainted('top:shown', started);
     } catch (error) {
       if (token === this.loadToken) this.onError(error);
     }

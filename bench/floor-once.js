@@ -1,0 +1,59 @@
+// The floor of a profile file, in a fresh process as analyze-once.js runs: what any decoder of it must at least do,
+// measured on the same bytes. gunzip alone (zlib.gunzipSync), then one pass of the protobuf reader the decoder uses
+// (dist/profile/wire-reader.js) that only walks the fields: every top-level field's key, skipped by its varint or
+// length, and within each Sample message its fields (location ids, values, labels) the same way, without decoding
+// the packed arrays. Prints the wall time of each part, their sum, the process's peak RSS and the fields walked as
+// JSON. `npm run bench` builds dist/ first.
+//
+// The peak RSS is this process's own high-water mark (VmHWM). Not process.resourceUsage().maxRSS: on Linux that
+// carries the parent's RSS at fork over the exec, so a bench parent of 150 MB made every child's peak 150 MB.
+'use strict';
+const fs = require('node:fs');
+const zlib = require('node:zlib');
+const { WireReader, LENGTH_DELIMITED } = require('../dist/profile/wire-reader');
+
+const SAMPLE = 2; // Profile.sample
+const bytes = fs.readFileSync(process.argv[2]);
+const started = performance.now();
+const raw = zlib.gunzipSync(bytes);
+const gunzipped = performance.now();
+const reader = new WireReader(raw);
+let fields = 0;
+let samples = 0;
+let sampleFields = 0;
+while (!reader.done) {
+  const key = reader.key();
+  fields++;
+  if (key >>> 3 === SAMPLE && (key & 7) === LENGTH_DELIMITED) {
+    // The same reader walks the sample's fields (no object per sample), up to the sample's end.
+    const end = reader.lengthEnd();
+    while (reader.pos < end) {
+      reader.skip(reader.key() & 7);
+      sampleFields++;
+    }
+    if (reader.pos !== end) throw reader.broken('a sample field runs past its sample');
+    samples++;
+  } else {
+    reader.skip(key & 7);
+  }
+}
+const walked = performance.now();
+process.stdout.write(
+  JSON.stringify({
+    ms: walked - started,
+    gunzipMs: gunzipped - started,
+    walkMs: walked - gunzipped,
+    peakRssKb: peakRssKb(),
+    rawBytes: raw.length,
+    fields,
+    samples,
+    sampleFields,
+  }) + '\n',
+);
+
+/** This process's peak RSS in KiB, from its own memory map's high-water mark. */
+function peakRssKb() {
+  const hwm = /^VmHWM:\s+(\d+) kB$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+  if (!hwm) throw new Error('no VmHWM in /proc/self/status');
+  return Number(hwm[1]);
+}
