@@ -112,7 +112,9 @@ describe('profiles captured from the live Go target, built by the machine\'s Go'
       const [ours, reference] = [ourTop(load(file), c), await pprofTop(file, c)];
       expect(ours.total).toBe(reference.total);
       expect(bySet(ours.rows)).toEqual(bySet(reference.rows));
-      expect(new Set(ours.rows.map((r) => r.name)).size).toBeLessThan(ours.rows.length);
+      // The case this test is for, a file with several functions, is in every live profile but mutex: its few
+      // stacks (contendMutex unlocking) show sync/mutex.go's slow path only when a waiter was there to wake.
+      if (type !== 'mutex') expect(new Set(ours.rows.map((r) => r.name)).size).toBeLessThan(ours.rows.length);
       const data = load(file);
       const graph = callGraph(data, { sampleIndex: sampleIndex(data, c), granularity: 'files', refine: {}, trim: GRAPH_DEFAULTS });
       const dot = await goPprofDot(file, { ...pprofOptions(c), ...GRAPH_DEFAULTS });
