@@ -7,20 +7,24 @@ import { probeHealth } from './support/health-probe';
 import { startService } from './support/service';
 
 // While a one-million-sample heap profile (written by a real Go program, bench/generate-go-program.ts) is fetched
-// and decoded, the service's main thread stays free: /healthz answers within 50 ms at the 99th percentile.
+// and decoded, three times in a row, the service's main thread stays free: /healthz answers within 50 ms at the
+// 99th percentile. Three, because one decode now takes under a second: a p99 of its 70-odd probes was their maximum.
 test('/healthz stays fast while a million-sample profile is decoded', async () => {
   const [large] = await makeProfiles([{ name: 'large', samples: 1_000_000, depth: 12 }]);
   const source = await serveProfiles({ large: large.file });
   const svc = await startService({ LOG_LEVEL: 'silent' });
   try {
     const probe = probeHealth(svc.url, 10);
-    const answer = await request(`${svc.url}/processor/goProfiler`, { body: { [KEYS.source]: `${source.url}/large`, [KEYS.type]: 'heap' } });
+    let answer = await request(`${svc.url}/processor/goProfiler`, { body: { [KEYS.source]: `${source.url}/large`, [KEYS.type]: 'heap' } });
+    for (let i = 0; i < 2 && answer.status === 200; i++) {
+      answer = await request(`${svc.url}/processor/goProfiler`, { body: { [KEYS.source]: `${source.url}/large`, [KEYS.type]: 'heap' } });
+    }
     const latencies = await probe.stop();
     expect(answer.status).toBe(200);
     expect(JSON.parse(answer.json()['diagnoser.runtime.go_profiler.result.summary']).total).toBeGreaterThan(0);
-    expect(latencies.length).toBeGreaterThan(20);
+    expect(latencies.length).toBeGreaterThan(100);
     const p99 = percentile(latencies, 99);
-    console.log(`healthz during a 1M-sample decode: ${latencies.length} probes, p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`);
+    console.log(`healthz during three 1M-sample decodes: ${latencies.length} probes, p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`);
     expect(p99).toBeLessThan(50);
   } finally {
     await svc.stop();
