@@ -39,10 +39,27 @@ const operationFiles = [
 
 let cluster: TestCluster;
 
+/**
+ * kubectl wait for Established. A CRD created a moment ago may have no status.conditions yet, which kubectl wait
+ * reports as an error ("accessor error: <nil>") rather than waiting: asked again until the controller has written them.
+ */
+async function waitEstablished(names: string[]): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      await cluster.kubectl(['wait', '--for=condition=Established', '--timeout=60s', ...names.map((name) => `crd/${name}`)]);
+      return;
+    } catch (error) {
+      if (!/accessor error/.test((error as Error).message) || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
+
 beforeAll(async () => {
   cluster = await testCluster();
   await cluster.apply(converted.map((crd) => JSON.stringify(crd)).join('\n'));
-  await cluster.kubectl(['wait', '--for=condition=Established', '--timeout=60s', ...converted.map((crd) => `crd/${crd.metadata.name}`)]);
+  await waitEstablished(converted.map((crd) => crd.metadata.name));
   await cluster.namespace('kubediag', PRIVILEGED);
 });
 
@@ -115,7 +132,7 @@ describe("KubeDiag's CRDs as apiextensions v1", () => {
     });
     await cluster.apply(JSON.stringify(crd));
     try {
-      await cluster.kubectl(['wait', '--for=condition=Established', '--timeout=60s', `crd/${name}`]);
+      await waitEstablished([name]);
       const held = { object: { any: { depth: [1] } }, list: [1, 'two', { three: 3 }], untyped: { four: 4 } };
       await cluster.apply(JSON.stringify({ apiVersion: 'go-profiler-tests.example/v1', kind: 'Widget', metadata: { name: 'open' }, spec: held }));
       expect((await cluster.getJson(['get', 'widgets.go-profiler-tests.example', 'open'])).spec).toEqual(held);

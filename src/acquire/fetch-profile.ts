@@ -80,17 +80,25 @@ function getOnce(url: URL, options: FetchOptions, deadline: number): Promise<Raw
       }
       const chunks: Buffer[] = [];
       let size = 0;
+      // With a declared length the body is copied into place chunk by chunk, as it comes: no single copy of the
+      // whole profile at the end to hold the event loop (about 20 ms for 20 MB).
+      let into = Number.isSafeInteger(declared) && declared > 0 ? Buffer.allocUnsafe(declared) : undefined;
       response.on('data', (chunk: Buffer) => {
+        if (into && size + chunk.length > into.length) {
+          chunks.push(into.subarray(0, size)); // longer than declared: gather the chunks after all
+          into = undefined;
+        }
+        if (into) chunk.copy(into, size);
+        else chunks.push(chunk);
         size += chunk.length;
         if (size > options.maxBytes) {
           request.destroy();
           fail(`the profile is larger than the limit of ${options.maxBytes} bytes (${options.limitName ?? 'MAX_PROFILE_BYTES'})`);
           return;
         }
-        chunks.push(chunk);
       });
       response.on('end', () => {
-        const bytes = Buffer.concat(chunks, size);
+        const bytes = into ? into.subarray(0, size) : Buffer.concat(chunks, size);
         if (status !== 200) {
           fail(`the source answered ${status} ${response.statusMessage ?? ''}`.trim() + describeBody(contentType, bytes));
           return;
