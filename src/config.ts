@@ -25,6 +25,8 @@ export interface Config {
   secretNamespaces: string[];
   maxConcurrentFetches: number;
   maxQueuedFetches: number;
+  /** The most targets one request profiles (target.max_pods is capped by it, sources may list no more). */
+  maxTargetPods: number;
   /** The image collector Jobs run: the service's own, which carries dist/collect.js. */
   collectorImage?: string;
   jobNamespace: string;
@@ -60,6 +62,7 @@ export function loadConfig(env: Env = process.env): Config {
     secretNamespaces: list(env.SECRET_NAMESPACES) ?? [env.POD_NAMESPACE || inClusterNamespace() || 'default'],
     maxConcurrentFetches: int(env, 'MAX_CONCURRENT_FETCHES', 16, 1),
     maxQueuedFetches: int(env, 'MAX_QUEUED_FETCHES', 64, 0),
+    maxTargetPods: int(env, 'MAX_TARGET_PODS', 20, 1),
     collectorImage: env.COLLECTOR_IMAGE || undefined,
     jobNamespace: env.JOB_NAMESPACE || env.POD_NAMESPACE || inClusterNamespace() || 'default',
     jobDeadlineMarginSeconds: int(env, 'JOB_DEADLINE_MARGIN_SECONDS', 60, 1),

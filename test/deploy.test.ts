@@ -5,7 +5,7 @@ import { loadConfig } from '../src/config';
 import { kubeObjectProblems } from './support/kube-schema';
 import { findObject, KubeObject, kustomize, ownKustomizationText } from './support/kustomize';
 import { restrictedViolations } from './support/pod-security-restricted';
-import { grantsOf } from './support/rbac-grants';
+import { CLUSTER_GRANTS, grantsOf } from './support/rbac-grants';
 
 // The manifests as `kubectl apply -k` would send them: rendered by kubectl's own kustomize, then checked against
 // the Kubernetes OpenAPI schemas, the RBAC the issue lists, Pod Security, and the service's own configuration.
@@ -17,7 +17,7 @@ const rendered = Object.fromEntries(Object.keys(OVERLAYS).map((o) => [o, kustomi
 function expectedGrants(namespace: string, secretScopes = [namespace]): string[] {
   return [
     ...secretScopes.map((scope) => `${scope}: "" secrets get`),
-    'cluster: "" pods get',
+    ...CLUSTER_GRANTS,
     `${namespace}: "batch" jobs create`,
     `${namespace}: "batch" jobs watch`,
     `${namespace}: "batch" jobs delete`,

@@ -7,7 +7,7 @@ import type { AuditEvent } from './support/cluster/test-cluster';
 import { GoTarget, startGoTarget } from './support/go-target';
 import { HttpAnswer, request } from './support/http-json';
 import { findObject, KubeObject, kustomize, rbacFileFor } from './support/kustomize';
-import { grantsOf } from './support/rbac-grants';
+import { CLUSTER_GRANTS, grantsOf } from './support/rbac-grants';
 import type { RunningService } from './support/service';
 import { makeTestPki, TestPki } from './support/tls';
 
@@ -45,10 +45,13 @@ beforeAll(async () => {
   pki = await makeTestPki(['127.0.0.1', 'localhost']);
   httpsTarget = await startGoTarget({ tls: { cert: path.join(pki.dir, 'server.crt'), key: path.join(pki.dir, 'server.key') }, token: TOKEN });
   await c.cluster.apply(JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { namespace: JOB_NAMESPACE, name: 'rbac-token' }, stringData: { token: TOKEN, 'ca.crt': pki.caCert } }));
+  // target.workload=service/gotarget: a Service whose selector is the Go target pod's.
+  await c.cluster.apply(JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { namespace: 'apps', name: 'gotarget' }, spec: { selector: { app: 'gotarget' }, ports: [{ port: 6060 }] } }));
 }, 120_000);
 
 afterAll(async () => {
   await c?.cluster.kubectl(['-n', JOB_NAMESPACE, 'delete', 'secret', 'rbac-token', '--ignore-not-found']);
+  await c?.cluster.kubectl(['-n', 'apps', 'delete', 'service', 'gotarget', '--ignore-not-found']);
   await c?.stop();
   await httpsTarget?.stop();
   if (pki) fs.rmSync(pki.dir, { recursive: true, force: true });
@@ -65,6 +68,8 @@ const jobHeap = () => c.profile(heapByJob);
 const cpu8s = () => c.profile({ ...heapByJob, [KEYS.type]: 'Profile', [KEYS.durationSeconds]: '8' });
 const httpsHeap = (namespace = JOB_NAMESPACE) =>
   c.profile({ [KEYS.source]: httpsTarget.url, [KEYS.type]: 'heap', [KEYS.secretName]: 'rbac-token', [KEYS.secretNamespace]: namespace });
+const selectorHeap = () => c.profile({ [KEYS.type]: 'heap', [KEYS.targetNamespace]: 'apps', [KEYS.targetSelector]: 'app=gotarget' });
+const serviceHeap = () => c.profile({ [KEYS.type]: 'heap', [KEYS.targetNamespace]: 'apps', [KEYS.targetWorkload]: 'service/gotarget' });
 const forbidden = (verb: string, resource: string, group: string, namespace: string) =>
   `User "${SERVICE_ACCOUNT}" cannot ${verb} resource "${resource}" in API group "${group}" in the namespace "${namespace}"`;
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -119,7 +124,7 @@ test('on the cluster the service account holds exactly the issue\'s list, and th
   const [roles, clusterRoles] = await Promise.all([c.cluster.getJson(['get', 'roles,rolebindings', '-A']), c.cluster.getJson(['get', 'clusterroles,clusterrolebindings'])]);
   expect(grantsOf([...roles.items, ...clusterRoles.items], { namespace: JOB_NAMESPACE, name: 'go-profiler' })).toEqual(
     [
-      'cluster: "" pods get',
+      ...CLUSTER_GRANTS,
       'kubediag: "" secrets get',
       'kubediag: "batch" jobs create', 'kubediag: "batch" jobs watch', 'kubediag: "batch" jobs delete',
       'kubediag: "" pods watch', 'kubediag: "" pods/log get', 'kubediag: "" events watch',
@@ -158,6 +163,12 @@ describe.each([
   ['pods get (cluster scope)', podReader, { group: '', resource: 'pods', verb: 'get' },
     `^finding the target: reading pod apps/gotarget: pods "gotarget" is forbidden: ${escape(forbidden('get', 'pods', '', 'apps'))} ` +
     '\\(the service account needs pods get at the cluster scope: deploy/rbac/job-collector\\.yaml\\)$'],
+  ['pods list (cluster scope)', podReader, { group: '', resource: 'pods', verb: 'list' },
+    `^finding the targets: listing pods app=gotarget in namespace apps: pods is forbidden: ${escape(forbidden('list', 'pods', '', 'apps'))} ` +
+    '\\(the service account needs pods list at the cluster scope: deploy/rbac/job-collector\\.yaml\\)$', selectorHeap],
+  ['services get (cluster scope)', podReader, { group: '', resource: 'services', verb: 'get' },
+    `^finding the targets: reading service/gotarget in namespace apps: services "gotarget" is forbidden: ${escape(forbidden('get', 'services', '', 'apps'))} ` +
+    '\\(the service account needs services get at the cluster scope: deploy/rbac/job-collector\\.yaml\\)$', serviceHeap],
 ] as Array<[string, RbacObject, Grant, string, (() => Promise<HttpAnswer>)?]>)('without %s', (_name, object, grant, message, run = jobHeap) => {
   test('the Job path answers 500 naming what is missing; given back, it works again', async () => {
     await withoutGrant(object, grant, async () => {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Ajv from 'ajv';
 import yaml from 'js-yaml';
-import { parseRequest } from '../src/parameters/parse';
+import { parseProfilerRequest } from '../src/parameters/request';
 import { KEYS, requestSchema } from '../src/parameters/schema';
 import { API_ROUTES } from '../src/viewer/viewer-api';
 import { request, serve } from './support/http-json';
@@ -48,7 +48,7 @@ test('every request example in openapi.yaml is a request the service accepts', (
   expect(examples.length).toBeGreaterThan(0);
   const refused = (examples as Array<[string, { value: unknown }]>).flatMap(([name, example]) => {
     try {
-      parseRequest(example.value, { defaultExpirationSeconds: 7200, maxExpirationSeconds: 86400 });
+      parseProfilerRequest(example.value, { defaultExpirationSeconds: 7200, maxExpirationSeconds: 86400 });
       return [];
     } catch (error) {
       return [`${name}: ${(error as Error).message} ${JSON.stringify((error as { details?: unknown }).details)}`];

@@ -16,7 +16,18 @@ export const KEYS = {
   jobPort: `${PARAM}job.port`,
   jobNode: `${PARAM}job.node`,
   jobHostNetwork: `${PARAM}job.host_network`,
+  sources: `${PARAM}sources`,
+  targetNamespace: `${PARAM}target.namespace`,
+  targetSelector: `${PARAM}target.selector`,
+  targetWorkload: `${PARAM}target.workload`,
+  targetMaxPods: `${PARAM}target.max_pods`,
 } as const;
+
+/** The keys that make a request profile many targets at once (parameters/targets.ts). */
+export const TARGET_KEYS = [KEYS.targetNamespace, KEYS.targetSelector, KEYS.targetWorkload, KEYS.targetMaxPods] as const;
+
+/** What target.workload may name: kubectl's kinds, with their short names. */
+export const WORKLOAD_KINDS = ['deployment', 'statefulset', 'daemonset', 'replicaset', 'job', 'service'] as const;
 
 /** How the profile is collected: fetched by the service, by a Job on the target's node, or through the API server. */
 export const COLLECTORS = ['http', 'job', 'proxy'] as const;
@@ -98,5 +109,27 @@ export const requestSchema = {
         "job only: true runs the Job in the node's network namespace to fetch a node-local source (e.g. https://127.0.0.1:10259); needs a Job namespace whose Pod Security level allows host networking.",
       anyOf: [{ type: 'boolean' }, { type: 'string', pattern: '^\\s*([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])\\s*$' }],
     },
+    [KEYS.sources]: {
+      description:
+        'Several Go programs profiled at once and shown merged: their base URLs (as source takes them), separated by commas or whitespace, at most MAX_TARGET_PODS. Each sample is labelled source=<URL>. Not with source or target.*.',
+      type: 'string',
+      minLength: 1,
+      maxLength: 65536,
+    },
+    [KEYS.targetNamespace]: namespaceName("With target.selector or target.workload: the pods' namespace; default the executor's pod.namespace, else `default`."),
+    [KEYS.targetSelector]: {
+      description:
+        'Profile every Running pod this label selector matches (as `kubectl -l` takes it, e.g. `app=web,tier in (a,b)`), merged into one profile whose samples carry pod, namespace, node and container labels.',
+      type: 'string',
+      minLength: 1,
+      maxLength: 4096,
+    },
+    [KEYS.targetWorkload]: {
+      description:
+        "Profile the Running pods of a workload, by its selector: deployment/NAME, statefulset/NAME, daemonset/NAME, replicaset/NAME, job/NAME or service/NAME (kubectl's short kinds deploy, sts, ds, rs, svc too).",
+      type: 'string',
+      pattern: '^\\s*[A-Za-z]+/[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\\s*$',
+    },
+    [KEYS.targetMaxPods]: positiveInteger('With target.selector or target.workload: at most this many pods are profiled (the first by name), default 20, capped by MAX_TARGET_PODS.'),
   },
 } as const;

@@ -1,4 +1,3 @@
-import { acquireProfile } from '../acquire/acquire-profile';
 import { fetchGoroutineDump } from '../acquire/goroutine-dump';
 import { AddressPolicy } from '../acquire/address-policy';
 import { FetchGate, SourceLocks } from '../acquire/fetch-gate';
@@ -9,13 +8,17 @@ import { Config } from '../config';
 import { ProfileError, ServiceError } from '../errors';
 import { Metrics } from '../http/metrics';
 import { Logger } from '../log';
-import { parseRequest, ProfileRequest } from '../parameters/parse';
-import { notAProfile } from '../profile/sniff';
+import { ProfileRequest } from '../parameters/parse';
+import { GroupRequest } from '../parameters/parse-group';
+import { isGroup, ParsedRequest, parseProfilerRequest } from '../parameters/request';
+import { Analysis } from '../report/analyze';
 import { summarize } from '../report/summary';
 import { buildAnswer, viewerUrl } from '../result/answer';
 import { ProfileStore } from '../storage/profile-store';
 import { ViewerRegistry } from '../viewer/registry';
 import { AnalyzePool } from '../workers/analyze-pool';
+import { acquireGated, checkIsProfile } from './acquire-one';
+import { profileGroup } from './profile-group';
 
 export interface ProcessorDeps {
   config: Config;
@@ -32,6 +35,20 @@ export interface ProcessorDeps {
   jobs?: JobCollector;
 }
 
+/** A profile obtained, analysed and stored: what the viewer and the answer are made of. */
+export interface Profiled {
+  analysis: Analysis;
+  profilePath: string;
+  fetchedAt: Date;
+  /** What the viewer's header says it came from. */
+  source: string;
+  goroutineDump?: string;
+  /** Keys the answer adds (a group's targets). */
+  extraAnswer?: Record<string, string>;
+  /** What the summary adds (a group's per-target totals). */
+  extraSummary?: Record<string, unknown>;
+}
+
 /**
  * request body -> parameters -> profile bytes -> analysis -> stored file -> viewer -> answer. signal: the caller
  * hung up; then the fetch stops, a decode's result is dropped, nothing is stored and no viewer opens.
@@ -40,45 +57,24 @@ export async function runGoProfiler(body: unknown, deps: ProcessorDeps, signal?:
   const { config, log, metrics } = deps;
   const started = performance.now();
   const timings: Record<string, number> = {};
-  let request: ProfileRequest | undefined;
+  let request: ParsedRequest | undefined;
   try {
-    request = parseRequest(body, config);
+    request = parseProfilerRequest(body, config);
     const slot = deps.viewers.reserve();
     try {
-      let t = performance.now();
-      const fetched = await acquire(request, deps, signal);
-      // A node Job would run a second time for the dump; the other collectors fetch it the way the profile came.
-      const goroutineDump = request.collector.kind === 'job' ? undefined : await fetchGoroutineDump(request, (r) => acquire(r, deps, signal));
-      signal?.throwIfAborted();
-      timings.fetchMs = Math.round(performance.now() - t);
-      metrics.fetchSeconds.observe(timings.fetchMs / 1000);
-      metrics.countBytes(fetched.bytes.length);
-
-      const reason = notAProfile(fetched.bytes);
-      if (reason) throw new ProfileError(`reading profile: ${reason}${describeBody(fetched.contentType, fetched.bytes)}`);
-      t = performance.now();
-      const analysis = await deps.pool.analyze(fetched.bytes, { maxBytes: config.maxProfileBytes }, signal).catch((error: Error) => {
-        if (signal?.aborted) throw error;
-        throw new ProfileError(`${error.message}${describeBody(fetched.contentType, fetched.bytes)}`);
-      });
-      timings.decodeMs = Math.round(performance.now() - t);
-      metrics.decodeSeconds.observe(timings.decodeMs / 1000);
-
-      signal?.throwIfAborted();
-      const fetchedAt = new Date();
-      const profilePath = await deps.store.save(fetched.bytes, request.type, request.context, fetchedAt);
+      const profiled = isGroup(request) ? await profileGroup(request, deps, timings, signal) : await profileOne(request, deps, timings, signal);
       signal?.throwIfAborted();
       const live = await deps.viewers.open(
         slot,
         {
           type: request.type,
-          analysis,
-          downloadName: profilePath.split('/').pop() as string,
-          source: `${fetched.url.origin}${fetched.url.pathname}`,
+          analysis: profiled.analysis,
+          downloadName: profiled.profilePath.split('/').pop() as string,
+          source: profiled.source,
           context: request.context,
-          fetchedAt,
-          profilePath,
-          goroutineDump,
+          fetchedAt: profiled.fetchedAt,
+          profilePath: profiled.profilePath,
+          goroutineDump: profiled.goroutineDump,
           reports: deps.pool,
         },
         request.expirationSeconds,
@@ -87,13 +83,13 @@ export async function runGoProfiler(body: unknown, deps: ProcessorDeps, signal?:
         viewerUrl: viewerUrl(live.id, live.port, config.advertiseAddress, config.publicBaseUrl),
         expirationSeconds: request.expirationSeconds,
         expiresAt: live.expiresAt,
-        profilePath,
-        summary: summarize(request.type, analysis),
+        profilePath: profiled.profilePath,
+        summary: { ...summarize(request.type, profiled.analysis), ...profiled.extraSummary },
       });
       timings.totalMs = Math.round(performance.now() - started);
       metrics.countRequest('ok');
       log.info({ outcome: 'ok', ...describe(request), viewer: live.id, port: live.port, ...timings }, 'profile served');
-      return answer;
+      return { ...answer, ...profiled.extraAnswer };
     } finally {
       slot.release();
     }
@@ -112,33 +108,50 @@ export async function runGoProfiler(body: unknown, deps: ProcessorDeps, signal?:
   }
 }
 
-/** Fetches within the concurrency limit; CPU profiles of one source one at a time, as the Go runtime requires. */
-function acquire(request: ProfileRequest, deps: ProcessorDeps, signal?: AbortSignal) {
-  const { config } = deps;
-  const fetch = () =>
-    deps.fetchGate.run(
-      () =>
-        acquireProfile(request, {
-          kube: deps.kube,
-          fetchTimeoutSeconds: config.fetchTimeoutSeconds,
-          maxProfileBytes: config.maxProfileBytes,
-          policy: deps.policy,
-          secretNamespaces: config.secretNamespaces,
-          jobs: deps.jobs,
-          signal,
-        }),
-      signal,
-    );
-  return request.type === 'Profile' ? deps.cpuLocks.run(`${request.profileUrl.origin}${request.profileUrl.pathname}`, fetch, signal) : fetch();
+/** One target: fetch (with the goroutine dump beside a Goroutine profile), decode in a worker, store. */
+async function profileOne(request: ProfileRequest, deps: ProcessorDeps, timings: Record<string, number>, signal?: AbortSignal): Promise<Profiled> {
+  const { config, metrics } = deps;
+  let t = performance.now();
+  const fetched = await acquireGated(request, deps, signal);
+  // A node Job would run a second time for the dump; the other collectors fetch it the way the profile came.
+  const goroutineDump = request.collector.kind === 'job' ? undefined : await fetchGoroutineDump(request, (r) => acquireGated(r, deps, signal));
+  signal?.throwIfAborted();
+  timings.fetchMs = Math.round(performance.now() - t);
+  metrics.fetchSeconds.observe(timings.fetchMs / 1000);
+  metrics.countBytes(fetched.bytes.length);
+
+  checkIsProfile(fetched);
+  t = performance.now();
+  const analysis = await deps.pool.analyze(fetched.bytes, { maxBytes: config.maxProfileBytes }, signal).catch((error: Error) => {
+    if (signal?.aborted) throw error;
+    throw new ProfileError(`${error.message}${describeBody(fetched.contentType, fetched.bytes)}`);
+  });
+  timings.decodeMs = Math.round(performance.now() - t);
+  metrics.decodeSeconds.observe(timings.decodeMs / 1000);
+
+  signal?.throwIfAborted();
+  const fetchedAt = new Date();
+  const profilePath = await deps.store.save(fetched.bytes, request.type, request.context, fetchedAt);
+  return { analysis, profilePath, fetchedAt, source: `${fetched.url.origin}${fetched.url.pathname}`, goroutineDump };
 }
 
 /** What a log line says about a request: never the token, never the query of the source. */
-function describe(request: ProfileRequest) {
-  return {
+function describe(request: ParsedRequest) {
+  const common = {
     type: request.type,
-    source: `${request.profileUrl.origin}${request.profileUrl.pathname}`,
     secret: request.secret ? `${request.secret.namespace}/${request.secret.name}` : undefined,
     diagnosis: [request.context.diagnosisNamespace, request.context.diagnosisName].filter(Boolean).join('/') || undefined,
+  };
+  if (isGroup(request)) return { ...common, targets: describeGroup(request) };
+  return {
+    ...common,
+    source: `${request.profileUrl.origin}${request.profileUrl.pathname}`,
     pod: [request.context.podNamespace, request.context.podName].filter(Boolean).join('/') || undefined,
   };
+}
+
+function describeGroup({ group }: GroupRequest): string {
+  if (group.kind === 'sources') return group.sources.map((u) => `${u.origin}${u.pathname}`).join(' ');
+  const chose = group.workload ? `${group.workload.kind}/${group.workload.name}` : group.selector;
+  return `${chose} in ${group.namespace} (${group.collector})`;
 }

@@ -2,7 +2,7 @@ import { hasNoValue, ProfileData, sampleCount, sharedInt32, sharedUint16 } from 
 import { frameKeys, Granularity } from './granularity';
 import { GrowableInt32 } from '../profile/growable';
 import { StackTrie, stackTrie } from './stack-trie';
-import { REFINE_KEYS, RefinedStacks, RefineOptions } from './refine';
+import { isRefined, RefinedStacks, RefineOptions } from './refine';
 
 export interface FlameStacksOptions {
   granularity: Granularity;
@@ -55,8 +55,8 @@ export interface LocationStacks extends StackNames {
 }
 
 export function flameStacks(data: ProfileData, options: FlameStacksOptions): FlameStacks {
-  const refined = REFINE_KEYS.some((k) => options.refine[k]);
-  if (!refined && everyLocationHasFrames(data)) return locationStacks(data, options);
+  // Label frames are in the data the stacks were built from, not in the profile the cut reads: written out as keys.
+  if (!isRefined(options.refine) && everyLocationHasFrames(data)) return locationStacks(data, options);
   return keyStacks(data, options);
 }
 

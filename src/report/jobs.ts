@@ -5,6 +5,9 @@ import { searchFlame, FlameSearchRequest, FlameSearchResult } from './flame-sear
 import { flameStacks, FlameStacks, FlameStacksOptions } from './flame-stacks';
 import { flameGraph, FlameGraphData, FlameGraphRequest } from './flamegraph';
 import { peek, PeekData, PeekRequest } from './peek';
+import { RefineOptions } from './refine';
+import { labelBreakdown, LabelBreakdown, LabelsRequest } from './tags/label-breakdown';
+import { labelledProfile } from './tags/labelled-profile';
 
 /** The heavy report work a viewer hands to a worker thread: pure functions of the profile and a request. */
 export type ReportJob =
@@ -13,7 +16,8 @@ export type ReportJob =
   | { kind: 'flamestacks'; options: FlameStacksOptions }
   | { kind: 'flamegraph'; stacks: FlameStacks; request: FlameGraphRequest; total?: number }
   | { kind: 'flamesearch'; stacks: FlameStacks; request: FlameSearchRequest }
-  | { kind: 'peek'; request: PeekRequest };
+  | { kind: 'peek'; request: PeekRequest }
+  | { kind: 'labels'; request: LabelsRequest };
 
 interface Results {
   aggregate: Aggregate;
@@ -22,6 +26,7 @@ interface Results {
   flamegraph: FlameGraphData;
   flamesearch: FlameSearchResult;
   peek: PeekData | undefined;
+  labels: LabelBreakdown;
 }
 
 export type ReportResult<J extends ReportJob> = Results[J['kind']];
@@ -31,20 +36,27 @@ export function runReportJob<J extends ReportJob>(data: ProfileData, job: J): Re
   return run(data, job) as ReportResult<J>;
 }
 
+/**
+ * The views that walk stacks get the data as the label options leave it (pseudo frames, kept keys); the flame
+ * graph's cut and search read stacks already built so, and sample values, which the options do not change.
+ */
 function run(data: ProfileData, job: ReportJob): Results[ReportJob['kind']] {
+  const labelled = (refine: RefineOptions = {}) => labelledProfile(data, refine);
   switch (job.kind) {
     case 'aggregate':
-      return aggregate(data, job.options);
+      return aggregate(labelled(job.options.refine), job.options);
     case 'callgraph':
-      return callGraph(data, job.request);
+      return callGraph(labelled(job.request.refine), job.request);
     case 'flamestacks':
-      return flameStacks(data, job.options);
+      return flameStacks(labelled(job.options.refine), job.options);
     case 'flamegraph':
       return flameGraph(data, job.stacks, job.request, job.total);
     case 'flamesearch':
       return searchFlame(data, job.stacks, job.request);
     case 'peek':
-      return peek(data, job.request);
+      return peek(labelled(job.request.refine), job.request);
+    case 'labels':
+      return labelBreakdown(labelled(job.request.refine), job.request);
   }
 }
 

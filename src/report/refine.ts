@@ -1,22 +1,36 @@
 import { ProfileData, sampleCount } from '../profile/profile-data';
 import { compilePattern } from './pattern';
+import { LabelledProfile } from './tags/labelled-profile';
+import { keepSamplesByLabels } from './tags/keep-samples';
+import { checkTagOptions, LABEL_FRAME_KEYS, TAG_FILTER_KEYS } from './tags/tag-options';
 
 /** pprof's name filters, as its flags and its web UI's URL spell them. */
-export const REFINE_KEYS = ['focus', 'ignore', 'hide', 'show', 'show_from'] as const;
-export type RefineKey = (typeof REFINE_KEYS)[number];
-/** Regex sources (Go syntax); an absent or empty one does not filter. */
+const NAME_FILTER_KEYS = ['focus', 'ignore', 'hide', 'show', 'show_from'] as const;
+type NameFilterKey = (typeof NAME_FILTER_KEYS)[number];
+/** pprof's filters, name and label ones, in the order its legend lists them ("Active filters:"). */
+export const REFINE_KEYS = [...NAME_FILTER_KEYS, ...TAG_FILTER_KEYS] as const;
+/** Every refinement a view takes: the filters, and the label pseudo frames (tagroot, tagleaf). */
+export const REFINE_OPTION_KEYS = [...REFINE_KEYS, ...LABEL_FRAME_KEYS] as const;
+export type RefineKey = (typeof REFINE_OPTION_KEYS)[number];
+/** Regex sources (Go syntax) and pprof's label options; an absent or empty one does not refine. */
 export type RefineOptions = Partial<Record<RefineKey, string>>;
 
-type Compiled = Partial<Record<RefineKey, RegExp>>;
+type Compiled = Partial<Record<NameFilterKey, RegExp>>;
 
-/** Compiles every filter, throwing an InputError that names the first bad one (pprof's compileRegexOption). */
+/** Compiles every option, throwing an InputError that names the first bad one (pprof's compileRegexOption). */
 export function compileRefine(options: RefineOptions): Compiled {
   const compiled: Compiled = {};
-  for (const key of REFINE_KEYS) {
+  for (const key of NAME_FILTER_KEYS) {
     const source = options[key];
     if (source) compiled[key] = compilePattern(key, source);
   }
+  checkTagOptions(options);
   return compiled;
+}
+
+/** True when some option applies: the stacks are then not the profile's own. */
+export function isRefined(options: RefineOptions): boolean {
+  return REFINE_OPTION_KEYS.some((k) => options[k]);
 }
 
 /**
@@ -28,6 +42,8 @@ export function compileRefine(options: RefineOptions): Compiled {
  *  - show_from then keeps, per sample, the locations from its rootmost match down to the leaf, and within a
  *    matching location the lines up to its rootmost matching one (ShowFrom).
  * A location matches by any line's function name or file name, or by its mapping's file.
+ * tagfocus/tagignore keep samples by their labels (tags/keep-samples.ts); the other label options take effect in
+ * the data (tags/labelled-profile.ts), which the report jobs hand the views.
  */
 export class RefinedStacks {
   private depth = -1;
@@ -42,6 +58,8 @@ export class RefinedStacks {
     const re = compileRefine(options);
     const match = new Matcher(data);
     if (re.focus || re.ignore) this.sampleKept = keepSamples(data, match, re.focus, re.ignore);
+    const byLabels = (data as LabelledProfile).keptByLabels ?? keepSamplesByLabels(data, options);
+    if (byLabels) this.sampleKept = this.sampleKept ? bothKept(this.sampleKept, byLabels) : byLabels;
     if (re.hide || re.show) {
       this.frameKept = keepFrames(data, match, re.hide, re.show);
     }
@@ -144,6 +162,11 @@ function keepSamples(data: ProfileData, match: Matcher, focus?: RegExp, ignore?:
     kept[s] = focused;
   }
   return kept;
+}
+
+function bothKept(a: Uint8Array, b: Uint8Array): Uint8Array {
+  for (let s = 0; s < a.length; s++) a[s] &= b[s];
+  return a;
 }
 
 function keepFrames(data: ProfileData, match: Matcher, hide?: RegExp, show?: RegExp): Uint8Array {

@@ -37,6 +37,23 @@ export class ProfileStore {
     }
   }
 
+  /**
+   * A merged profile's inputs, kept beside it: <stem>.targets/<n>-<target>.prof, one per target, in order.
+   * Returns each target's path by its name.
+   */
+  async saveBeside(profilePath: string, files: Array<{ name: string; bytes: Uint8Array }>): Promise<Map<string, string>> {
+    const dir = `${profilePath.replace(/\.prof$/, '')}.targets`;
+    await fs.mkdir(dir, { recursive: true });
+    const paths = new Map<string, string>();
+    const width = String(files.length).length;
+    for (const [i, file] of files.entries()) {
+      const target = path.join(dir, `${String(i + 1).padStart(width, '0')}-${segment(file.name)}.prof`);
+      await fs.writeFile(target, file.bytes, { flag: 'wx' });
+      paths.set(file.name, target);
+    }
+    return paths;
+  }
+
   /** Removes timestamp folders older than the retention period, then folders left empty. Returns how many went. */
   async sweep(retentionSeconds: number, now = Date.now()): Promise<number> {
     const root = path.resolve(this.dataRoot, PROFILE_DIR);

@@ -7,7 +7,8 @@ import { GoroutineDump, parseGoroutineDump } from '../report/goroutines';
 import { PeekData, PeekRequest } from '../report/peek';
 import { Granularity } from '../report/granularity';
 import { INLINE_RUNNER, ReportRunner } from '../report/jobs';
-import { REFINE_KEYS, RefineOptions } from '../report/refine';
+import { isRefined, RefineOptions } from '../report/refine';
+import { LabelBreakdown, LabelsRequest } from '../report/tags/label-breakdown';
 import { cacheKey } from './view-query';
 import { ViewerProfile } from './viewer-profile';
 
@@ -42,8 +43,7 @@ export class ProfileViews {
   /** The aggregate for a request: the decode's own model when nothing is refined. */
   aggregate(request: AggregateRequest): Promise<Aggregate> {
     const { data, model } = this.profile.analysis;
-    const refined = REFINE_KEYS.some((k) => request.refine[k]);
-    if (!refined && request.granularity === 'functions') return Promise.resolve(model);
+    if (!isRefined(request.refine) && request.granularity === 'functions') return Promise.resolve(model);
     const options = { granularity: request.granularity, refine: request.refine };
     return this.cache.get(cacheKey({ view: 'aggregate', ...options }), () => this.runner.report(data, { kind: 'aggregate', options }));
   }
@@ -51,6 +51,12 @@ export class ProfileViews {
   callGraph(request: CallGraphRequest): Promise<CallGraphData> {
     const { data } = this.profile.analysis;
     return this.cache.get(cacheKey({ view: 'callgraph', ...request }), () => this.runner.report(data, { kind: 'callgraph', request }));
+  }
+
+  /** The label keys and values of the samples the view keeps, each value with its hottest function. */
+  labels(request: LabelsRequest): Promise<LabelBreakdown> {
+    const { data } = this.profile.analysis;
+    return this.cache.get(cacheKey({ view: 'labels', ...request }), () => this.runner.report(data, { kind: 'labels', request }));
   }
 
   /** Callers and callees of one node, from a scan of the stacks in a worker (undefined: no such node). */
@@ -71,8 +77,7 @@ export class ProfileViews {
   /** What a search covers: from the decode's cum when one function matches and nothing is refined, else a scan of the stacks. */
   async flameSearch(view: FlameRequest, request: FlameSearchRequest): Promise<FlameSearchResult> {
     const { data, model } = this.profile.analysis;
-    const refined = REFINE_KEYS.some((k) => view.refine[k]);
-    const byCum = !refined && view.granularity === 'functions' ? searchByCum(model, request) : undefined;
+    const byCum = !isRefined(view.refine) && view.granularity === 'functions' ? searchByCum(model, request) : undefined;
     if (byCum) return byCum;
     const stacks = await this.flameStacks(view);
     const key = cacheKey({ view: 'flamesearch', ...flameView(view), ...request });

@@ -3,7 +3,7 @@ import { ProfileData } from '../profile/profile-data';
 import { GRAPH_DEFAULTS, TrimOptions } from '../report/callgraph';
 import { DEFAULT_RESOLUTION, MAX_RESOLUTION } from '../report/flamegraph';
 import { Granularity, GRANULARITIES } from '../report/granularity';
-import { compileRefine, REFINE_KEYS, RefineOptions } from '../report/refine';
+import { compileRefine, REFINE_OPTION_KEYS, RefineOptions } from '../report/refine';
 
 /** The query every view takes: sample type, granularity and pprof's refinements, as pprof's web UI spells them. */
 export interface ViewQuery {
@@ -14,11 +14,11 @@ export interface ViewQuery {
 
 export function parseViewQuery(data: ProfileData, query: URLSearchParams): ViewQuery {
   const refine: RefineOptions = {};
-  for (const key of REFINE_KEYS) {
+  for (const key of REFINE_OPTION_KEYS) {
     const value = query.get(key);
     if (value) refine[key] = value;
   }
-  compileRefine(refine); // a bad regex is a 400 naming its key, before any work is queued
+  compileRefine(refine); // a bad regex or label filter is a 400 naming its key, before any work is queued
   return { sampleIndex: sampleIndex(data, query), granularity: granularity(query), refine };
 }
 

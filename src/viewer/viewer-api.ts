@@ -3,7 +3,8 @@ import { InputError, NotFoundError } from '../errors';
 import { flameGraphSvg } from '../report/flamegraph-svg';
 import { refineGoroutines } from '../report/goroutines';
 import { GRANULARITIES } from '../report/granularity';
-import { REFINE_KEYS } from '../report/refine';
+import { REFINE_OPTION_KEYS } from '../report/refine';
+import { LABEL_FRAME_KEYS, TAG_FILTER_KEYS } from '../report/tags/tag-options';
 import { topTable } from '../report/top';
 import { formatValue } from '../report/units';
 import { ProfileInfo } from './profile-info';
@@ -38,8 +39,13 @@ export const API_ROUTES: Record<string, Handler> = {
   'api/callgraph': async (profile, query) => {
     return json(await viewsOf(profile).callGraph({ ...viewOf(profile, query), trim: trimOptions(query) }));
   },
+  'api/labels': async (profile, query) => {
+    const view = viewOf(profile, query);
+    return json(await viewsOf(profile).labels({ sampleIndex: view.sampleIndex, refine: view.refine }));
+  },
   'api/goroutines': async (profile, query) => {
     const view = viewOf(profile, query);
+    refuseLabelOptions(view);
     const dump = viewsOf(profile).goroutines();
     if (!dump) return json({ available: false, total: 0, groups: [] });
     return json({ available: true, total: dump.total, groups: refineGoroutines(dump, view.refine) });
@@ -49,7 +55,7 @@ export const API_ROUTES: Record<string, Handler> = {
     const view = viewOf(profile, query);
     const inverted = isSet(query, 'inverted');
     const graph = await flame(profile, view, inverted, { zoom: [], resolution: SVG_RESOLUTION });
-    const filters = REFINE_KEYS.filter((k) => view.refine[k]).map((k) => `${k}=${view.refine[k]}`);
+    const filters = REFINE_OPTION_KEYS.filter((k) => view.refine[k]).map((k) => `${k}=${view.refine[k]}`);
     const svg = flameGraphSvg(graph, {
       title: `${profile.type} profile: ${graph.sampleType}`,
       subtitle: [`${profile.source}, ${profile.fetchedAt.toISOString()}`, ...(filters.length > 0 ? [filters.join('  ')] : [])],
@@ -71,6 +77,16 @@ export async function handleApi(route: string, profile: ViewerProfile, query: UR
 
 function viewOf(profile: ViewerProfile, query: URLSearchParams): ViewQuery {
   return parseViewQuery(profile.analysis.data, query);
+}
+
+/** The goroutine?debug=2 dump carries no labels: a label option there would silently keep everything. */
+function refuseLabelOptions(view: ViewQuery): void {
+  const key = [...TAG_FILTER_KEYS, ...LABEL_FRAME_KEYS].find((k) => view.refine[k]);
+  if (key) {
+    throw new InputError(`${key} does not apply to the goroutine dump`, [
+      { key, message: 'the goroutine?debug=2 dump has no labels; api/top, api/flamegraph and api/labels take it' },
+    ]);
+  }
 }
 
 async function peekAt(profile: ViewerProfile, view: ViewQuery, name: string | null) {

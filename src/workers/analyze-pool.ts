@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { abortable } from '../abortable';
 import { ProfileError } from '../errors';
 import { DecodeOptions } from '../profile/decode';
+import type { MergeInput } from '../profile/merge/merge-profiles';
 import { ProfileData } from '../profile/profile-data';
 import { Analysis } from '../report/analyze';
 import { ReportJob, ReportResult, ReportRunner } from '../report/jobs';
@@ -11,6 +12,7 @@ import { ReportJob, ReportResult, ReportRunner } from '../report/jobs';
 export type WorkerMessage =
   | { id: number; kind: 'analyze'; bytes: ArrayBuffer; options: DecodeOptions }
   | { id: number; kind: 'report'; data: ProfileData; job: ReportJob }
+  | { id: number; kind: 'merge'; inputs: Array<{ name: string; bytes: ArrayBuffer; labels: Record<string, string> }>; options: DecodeOptions }
   | { id: number; kind: 'gc' };
 
 export type WorkerReply =
@@ -65,6 +67,14 @@ export class AnalyzePool implements ReportRunner {
     copy.set(bytes);
     const message: WorkerMessage = { id: this.nextId++, kind: 'analyze', bytes: copy.buffer, options };
     return abortable(this.submit(message, [copy.buffer], 'decoding profile', undefined, signal), signal) as Promise<Analysis>;
+  }
+
+  /** Merges profiles as pprof does (each sample labelled with its input's labels), then decodes the merge. */
+  mergeAndAnalyze(inputs: MergeInput[], options: DecodeOptions, signal?: AbortSignal): Promise<{ merged: Uint8Array; analysis: Analysis }> {
+    const copies = inputs.map((input) => ({ name: input.name, labels: input.labels, bytes: Uint8Array.from(input.bytes).buffer }));
+    const message: WorkerMessage = { id: this.nextId++, kind: 'merge', inputs: copies, options };
+    const transfer = copies.map((c) => c.bytes);
+    return abortable(this.submit(message, transfer, 'merging profiles', undefined, signal), signal) as Promise<{ merged: Uint8Array; analysis: Analysis }>;
   }
 
   /** Runs a report job on the profile's shared arrays: nothing but its strings is copied to the worker. */

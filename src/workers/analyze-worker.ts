@@ -1,4 +1,6 @@
 import { parentPort } from 'node:worker_threads';
+import zlib from 'node:zlib';
+import { mergeProfilesRaw } from '../profile/merge/merge-profiles';
 import { transferables } from '../profile/profile-data';
 import { analyze } from '../report/analyze';
 import { resultTransferables, runReportJob } from '../report/jobs';
@@ -20,6 +22,16 @@ parentPort?.on('message', (message: WorkerMessage) => {
       const analysis = analyze(new Uint8Array(message.bytes), message.options);
       transfer = [...transferables(analysis.data), ...resultTransferables(analysis.model)];
       reply = { id: message.id, result: analysis };
+    } else if (message.kind === 'merge') {
+      const inputs = message.inputs.map((input) => ({ ...input, bytes: new Uint8Array(input.bytes) }));
+      // Decoded before gzip, so that the decode does not gunzip what was just written.
+      const raw = mergeProfilesRaw(inputs, { maxBytes: message.options.maxBytes });
+      const analysis = analyze(raw, message.options);
+      const gzipped = zlib.gzipSync(raw, { level: 1 });
+      // Transfer only a buffer the array has to itself (zlib may hand out a slice of a larger one).
+      const merged = gzipped.byteLength === gzipped.buffer.byteLength ? gzipped : gzipped.slice();
+      transfer = [merged.buffer as ArrayBuffer, ...transferables(analysis.data), ...resultTransferables(analysis.model)];
+      reply = { id: message.id, result: { merged, analysis } };
     } else {
       const result = runReportJob(message.data, message.job);
       transfer = resultTransferables(result);

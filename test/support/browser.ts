@@ -150,3 +150,16 @@ export async function textOf(page: Page, selector: string): Promise<string | nul
   const locator = page.locator(selector).first();
   return (await locator.count()) ? locator.textContent() : null;
 }
+
+/** The distinct names along a flame graph row, left to right, read by hovering every few pixels. */
+export async function flameRow(page: Page, row: number): Promise<string[]> {
+  const box = await page.locator('#flame-canvas').boundingBox();
+  if (!box) throw new Error('the flame graph canvas is not on screen');
+  const names: string[] = [];
+  for (let x = 1; x < box.width; x += 8) {
+    const name = await hoverFrame(page, x, row);
+    if (name !== null && name !== names.at(-1)) names.push(name);
+  }
+  await page.mouse.move(0, 0);
+  return names;
+}

@@ -51,6 +51,9 @@ export interface GoPprofOptions {
   /** pprof's label-key filters: which keys samples keep (the tags report, the graph's nodelets). */
   tagShow?: string;
   tagHide?: string;
+  /** pprof's label pseudo frames: comma-separated label keys whose values become frames at the root / the leaf. */
+  tagRoot?: string;
+  tagLeaf?: string;
 }
 
 export interface GoPprofRow {
@@ -69,7 +72,7 @@ export interface GoPprofTextOptions extends GoPprofOptions {
   unit?: string;
 }
 
-function pprofArgs(profilePath: string, opts: GoPprofTextOptions, report = ['-top', '-nodefraction=0', '-nodecount=0']): string[] {
+function pprofArgs(profilePath: string | string[], opts: GoPprofTextOptions, report = ['-top', '-nodefraction=0', '-nodecount=0']): string[] {
   const args = [...report, '-symbolize=none'];
   if (opts.unit !== undefined) args.push(`-unit=${opts.unit}`);
   if (opts.sampleIndex !== undefined) args.push(`-sample_index=${opts.sampleIndex}`);
@@ -83,7 +86,10 @@ function pprofArgs(profilePath: string, opts: GoPprofTextOptions, report = ['-to
   if (opts.tagIgnore !== undefined) args.push(`-tagignore=${opts.tagIgnore}`);
   if (opts.tagShow !== undefined) args.push(`-tagshow=${opts.tagShow}`);
   if (opts.tagHide !== undefined) args.push(`-taghide=${opts.tagHide}`);
-  args.push(profilePath);
+  if (opts.tagRoot !== undefined) args.push(`-tagroot=${opts.tagRoot}`);
+  if (opts.tagLeaf !== undefined) args.push(`-tagleaf=${opts.tagLeaf}`);
+  // Several files: pprof merges them (profile.Merge), as `go tool pprof a.pb.gz b.pb.gz` does.
+  args.push(...[profilePath].flat());
   return args;
 }
 
@@ -116,12 +122,12 @@ async function runPprof(args: string[]): Promise<string> {
  * comparisons: same flags as goPprofTop, but values scaled the way pprof
  * shows them to people unless `unit` is given.
  */
-export async function goPprofTopText(profilePath: string, opts: GoPprofTextOptions = {}): Promise<string> {
+export async function goPprofTopText(profilePath: string | string[], opts: GoPprofTextOptions = {}): Promise<string> {
   return runPprof(pprofArgs(profilePath, opts));
 }
 
 /** `go tool pprof -top` as numbers in the profile's base unit. */
-export async function goPprofTop(profilePath: string, opts: GoPprofOptions = {}): Promise<GoPprofTop> {
+export async function goPprofTop(profilePath: string | string[], opts: GoPprofOptions = {}): Promise<GoPprofTop> {
   return parseTop(await goPprofTopText(profilePath, { ...opts, unit: 'ns' }));
 }
 

@@ -1,5 +1,17 @@
 import type { KubeObject } from './kustomize';
 
+/** What the service may do at the cluster scope: find a target pod, and for many targets list pods and read the workload. */
+export const CLUSTER_GRANTS = [
+  'cluster: "" pods get',
+  'cluster: "" pods list',
+  'cluster: "" services get',
+  'cluster: "apps" daemonsets get',
+  'cluster: "apps" deployments get',
+  'cluster: "apps" replicasets get',
+  'cluster: "apps" statefulsets get',
+  'cluster: "batch" jobs get',
+];
+
 /**
  * What a service account may do, resolved from rendered RBAC objects: one line per (scope, group, resource, verb),
  * e.g. `cluster: "" secrets get` or `kubediag: batch jobs create`, sorted. Wildcards and resourceNames are kept as

@@ -1,4 +1,4 @@
-import type { ApiErrorBody, CallGraph, FlameGraphJson, FlameSearchJson, Goroutines, Peek, ProfileInfo, TopTable } from './api-types';
+import type { ApiErrorBody, CallGraph, FlameGraphJson, FlameSearchJson, Goroutines, LabelsJson, Peek, ProfileInfo, TopTable } from './api-types';
 
 /** An error answer from the viewer's API, with the query key it blames when there is one. */
 export class ApiError extends Error {
@@ -59,6 +59,7 @@ export const api = {
   peek: (refine: URLSearchParams, fn: string) => cached<Peek>('api/peek', withValue(refine, 'function', fn)),
   callGraph: (refine: URLSearchParams) => cached<CallGraph>('api/callgraph', refine),
   goroutines: (refine: URLSearchParams) => cached<Goroutines>('api/goroutines', refine),
+  labels: (refine: URLSearchParams) => cached<LabelsJson>('api/labels', refine),
 };
 
 function withFlag(query: URLSearchParams, key: string, on: boolean): URLSearchParams {

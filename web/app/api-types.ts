@@ -7,6 +7,7 @@ export type { FlameGraphData as FlameGraphJson } from '../../src/report/flamegra
 export type { PeekEdge, PeekData as Peek } from '../../src/report/peek';
 export type { CallGraphData as CallGraph } from '../../src/report/callgraph';
 export type { GoroutineGroup } from '../../src/report/goroutines';
+export type { LabelBreakdown as LabelsJson, LabelKey, LabelValue } from '../../src/report/tags/label-breakdown';
 import type { GoroutineDump } from '../../src/report/goroutines';
 import type { FlameSearchResult } from '../../src/report/flame-search';
 

@@ -22,6 +22,17 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   return node as T;
 }
 
+/** Runs `action` on a click, and on Enter or Space while the element (a focusable row) has the focus. */
+export function onActivate(element: HTMLElement, action: () => void): void {
+  element.addEventListener('click', action);
+  element.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' || event.key === ' ') {
+      event.preventDefault();
+      action();
+    }
+  });
+}
+
 /** A regex from user input, case-insensitive; undefined for empty or invalid input. */
 export function userRegex(source: string): RegExp | undefined {
   if (!source) return undefined;

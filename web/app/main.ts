@@ -2,6 +2,9 @@
 import { CallGraphView } from '../callgraph/callgraph-view';
 import { FlameView } from '../flame/flame-view';
 import { GoroutinesView } from '../goroutines/goroutines-view';
+import { CompareView } from '../labels/compare-view';
+import { LabelsView } from '../labels/labels-view';
+import { bindTagRootControl } from '../labels/tag-root-control';
 import { PeekView } from '../peek/peek-view';
 import { renderProvenance, startExpiryClock } from '../provenance/provenance-view';
 import { TopTableView } from '../top/top-table';
@@ -43,6 +46,9 @@ async function start(): Promise<void> {
   bindDownloads(state, info);
   new CallGraphView(state, onError);
   new GoroutinesView(state, onError);
+  new LabelsView(state, onError);
+  new CompareView(state, onError);
+  bindTagRootControl(state).catch(onError);
 }
 
 start().catch(showError);

@@ -1,13 +1,14 @@
 import type { ProfileInfo } from './api-types';
 import { ApiError } from './api-client';
 import { byId, el } from './dom';
-import { RefineKey, REGEX_REFINE_KEYS, UrlState, ViewState } from './url-state';
+import { describeTagFocus } from '../labels/tag-focus';
+import { RefineKey, TEXT_REFINE_KEYS, UrlState, ViewState } from './url-state';
 
-/** Sample type, granularity and pprof's refine regexes; every change goes through the URL. */
+/** Sample type, granularity, pprof's refine regexes and label options; every change goes through the URL. */
 export class RefineBar {
   private readonly sample = byId<HTMLSelectElement>('sample');
   private readonly granularity = byId<HTMLSelectElement>('granularity');
-  private readonly inputs = new Map(REGEX_REFINE_KEYS.map((key) => [key, byId<HTMLInputElement>(`refine-${key}`)]));
+  private readonly inputs = new Map(TEXT_REFINE_KEYS.map((key) => [key, byId<HTMLInputElement>(`refine-${key}`)]));
 
   constructor(
     private readonly state: UrlState,
@@ -23,7 +24,8 @@ export class RefineBar {
         if (event.key === 'Enter') this.applyRegex(key, input.value.trim());
       });
     }
-    byId('refine-clear').addEventListener('click', () => state.updateRefine(Object.fromEntries(REGEX_REFINE_KEYS.map((k) => [k, '']))));
+    byId('refine-clear').addEventListener('click', () => state.updateRefine(Object.fromEntries(TEXT_REFINE_KEYS.map((k) => [k, '']))));
+    byId('tagfocus-chip').addEventListener('click', () => state.updateRefine({ tagfocus: '' }));
     state.subscribe((next) => this.sync(next, info));
     this.sync(state.current, info);
   }
@@ -31,7 +33,7 @@ export class RefineBar {
   /** Marks the input the server blamed (a bad regex is a 400 naming its key); true when it was a refine error. */
   showError(error: unknown): boolean {
     const key = error instanceof ApiError ? error.key : undefined;
-    const input = key ? this.inputs.get(key as (typeof REGEX_REFINE_KEYS)[number]) : undefined;
+    const input = key ? this.inputs.get(key as (typeof TEXT_REFINE_KEYS)[number]) : undefined;
     if (!input || !(error instanceof Error)) return false;
     input.setAttribute('aria-invalid', 'true');
     input.title = error.message;
@@ -59,5 +61,10 @@ export class RefineBar {
     byId('refine-clear').hidden = active === 0;
     byId('refine').classList.toggle('active', active > 0);
     byId('refine-summary').textContent = active ? `Refine · ${active}` : 'Refine';
+    // The label a click in the Labels view focused on, clearable from wherever the person is.
+    const chip = byId('tagfocus-chip');
+    chip.hidden = !state.refine.tagfocus;
+    chip.textContent = `${describeTagFocus(state.refine.tagfocus)} ×`;
+    chip.title = `tagfocus=${state.refine.tagfocus}: click to clear`;
   }
 }

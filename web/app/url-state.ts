@@ -1,11 +1,16 @@
 // The whole view lives in the URL's query, so a copied link reproduces what a person sees.
 
-export const REFINE_KEYS = ['sample', 'granularity', 'focus', 'ignore', 'hide', 'show', 'show_from'] as const;
+/** pprof's label options, with pprof's names: samples by label (tagfocus, tagignore), labels shown, labels as frames. */
+export const TAG_REFINE_KEYS = ['tagfocus', 'tagignore', 'tagshow', 'taghide', 'tagroot', 'tagleaf'] as const;
+export const REFINE_KEYS = ['sample', 'granularity', 'focus', 'ignore', 'hide', 'show', 'show_from', ...TAG_REFINE_KEYS] as const;
 export type RefineKey = (typeof REFINE_KEYS)[number];
 /** The refine keys that take a regex (pprof's -focus, -ignore, ...). */
 export const REGEX_REFINE_KEYS = ['focus', 'ignore', 'hide', 'show', 'show_from'] as const;
+/** The refine keys typed into the refine bar: every one but the sample type and granularity menus. */
+export const TEXT_REFINE_KEYS = [...REGEX_REFINE_KEYS, ...TAG_REFINE_KEYS] as const;
 
-export type View = 'flame' | 'graph' | 'goroutines';
+export type View = 'flame' | 'graph' | 'goroutines' | 'labels';
+const VIEWS: readonly View[] = ['flame', 'graph', 'goroutines', 'labels'];
 export type SortKey = 'flat' | 'cum';
 
 export interface ViewState {
@@ -21,6 +26,8 @@ export interface ViewState {
   sort: SortKey;
   /** Top table filter. */
   filter: string;
+  /** A second tagfocus, shown side by side with the first (only while tagfocus is set). */
+  compare: string;
 }
 
 /** Frames in `zoom=` are joined like folded stacks. */
@@ -31,7 +38,7 @@ export function parseState(search: string): ViewState {
   const view = q.get('view');
   const refine = Object.fromEntries(REFINE_KEYS.map((k) => [k, q.get(k) ?? ''])) as Record<RefineKey, string>;
   return {
-    view: view === 'graph' || view === 'goroutines' ? view : 'flame',
+    view: VIEWS.includes(view as View) ? (view as View) : 'flame',
     refine,
     search: q.get('search') ?? '',
     inverted: q.get('inverted') === '1',
@@ -39,6 +46,7 @@ export function parseState(search: string): ViewState {
     fn: q.get('fn') ?? '',
     sort: q.get('sort') === 'cum' ? 'cum' : 'flat',
     filter: q.get('filter') ?? '',
+    compare: q.get('compare') ?? '',
   };
 }
 
@@ -53,7 +61,13 @@ export function serializeState(state: ViewState): string {
   if (state.fn) q.set('fn', state.fn);
   if (state.sort !== 'flat') q.set('sort', state.sort);
   if (state.filter) q.set('filter', state.filter);
+  if (isComparing(state)) q.set('compare', state.compare);
   return q.toString();
+}
+
+/** Two tagfocus values side by side: the state's own and `compare`. */
+export function isComparing(state: ViewState): boolean {
+  return state.compare !== '' && state.refine.tagfocus !== '';
 }
 
 /** The refine part as the API takes it. */
@@ -84,6 +98,7 @@ export class UrlState {
 
   update(change: Partial<ViewState>, mode: 'push' | 'replace' = 'replace'): void {
     const next = { ...this.state, ...change };
+    if (!next.refine.tagfocus) next.compare = '';
     const search = serializeState(next);
     const url = `${location.pathname}${search ? `?${search}` : ''}`;
     if (mode === 'push') history.pushState(null, '', url);

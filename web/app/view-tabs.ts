@@ -1,15 +1,19 @@
 import { byId } from './dom';
-import { UrlState, View, ViewState } from './url-state';
+import { isComparing, UrlState, View, ViewState } from './url-state';
 
-const PANELS: Record<View, string> = { flame: 'flame-panel', graph: 'graph-panel', goroutines: 'goroutines-panel' };
+const PANELS: Record<View, string> = { flame: 'flame-panel', graph: 'graph-panel', goroutines: 'goroutines-panel', labels: 'labels-panel' };
 
-/** One page, three main views; the tab row switches which one fills the main area. */
+/** One page, four main views; the tab row switches which one fills the main area. Comparing fills all of it. */
 export function bindViewTabs(state: UrlState): void {
   for (const tab of document.querySelectorAll<HTMLButtonElement>('[data-view]')) {
-    tab.addEventListener('click', () => state.update({ view: tab.dataset.view as View }, 'push'));
+    tab.addEventListener('click', () => state.update({ view: tab.dataset.view as View, compare: '' }, 'push'));
   }
   const show = (s: ViewState) => {
-    for (const [name, panel] of Object.entries(PANELS)) byId(panel).hidden = name !== s.view;
+    const comparing = isComparing(s);
+    for (const [name, panel] of Object.entries(PANELS)) byId(panel).hidden = comparing || name !== s.view;
+    byId('compare-panel').hidden = !comparing;
+    byId('side').hidden = comparing;
+    document.querySelector('main')?.classList.toggle('comparing', comparing);
     for (const tab of document.querySelectorAll<HTMLButtonElement>('[data-view]')) tab.setAttribute('aria-selected', String(tab.dataset.view === s.view));
   };
   state.subscribe(show);

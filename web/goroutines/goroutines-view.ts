@@ -1,7 +1,7 @@
 import { api } from '../app/api-client';
 import type { GoroutineGroup, Goroutines } from '../app/api-types';
 import { byId, el } from '../app/dom';
-import { refineQuery, UrlState, ViewState } from '../app/url-state';
+import { refineQuery, TAG_REFINE_KEYS, UrlState, ViewState } from '../app/url-state';
 
 /** Frames of the Go runtime: a group is titled by the first frame that is the program's own. */
 const RUNTIME_FRAME = /^(runtime|internal|sync|syscall|time|os|net|io|bufio|reflect)(\/[^.]*)?\./;
@@ -22,11 +22,13 @@ export class GoroutinesView {
 
   private show(state: ViewState): void {
     if (state.view !== 'goroutines') return;
-    const key = refineQuery(state).toString();
+    const query = dumpQuery(state);
+    const key = query.toString();
     if (key === this.loadedFor) return;
     this.loadedFor = key;
-    api.goroutines(refineQuery(state)).then(
-      (answer) => this.render(answer),
+    const unlabelled = TAG_REFINE_KEYS.some((k) => state.refine[k]);
+    api.goroutines(query).then(
+      (answer) => this.render(answer, unlabelled),
       (error) => {
         this.loadedFor = undefined;
         this.onError(error);
@@ -34,12 +36,20 @@ export class GoroutinesView {
     );
   }
 
-  private render(answer: Goroutines): void {
+  private render(answer: Goroutines, unlabelled: boolean): void {
     const groups = [...answer.groups].sort((a, b) => b.count - a.count || b.waitMinutesMax - a.waitMinutesMax);
     this.summary.textContent = `${answer.total} goroutines in ${groups.length} groups`;
     const note = answer.available ? [] : [el('p', { className: 'muted', text: 'No goroutine dump was fetched with this profile: states and waits are unknown.' })];
+    if (unlabelled) note.push(el('p', { className: 'muted', text: 'The goroutine dump carries no labels: the label options (tagfocus, ...) do not apply here.' }));
     this.list.replaceChildren(...note, ...groups.map((group) => groupCard(group, (fn) => this.state.update({ fn, view: 'flame' }, 'push'))));
   }
+}
+
+/** The dump has no labels, and the server refuses label options for it. */
+function dumpQuery(state: ViewState): URLSearchParams {
+  const query = refineQuery(state);
+  for (const key of TAG_REFINE_KEYS) query.delete(key);
+  return query;
 }
 
 function groupCard(group: GoroutineGroup, select: (fn: string) => void): HTMLElement {

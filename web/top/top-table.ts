@@ -1,8 +1,8 @@
 import { api } from '../app/api-client';
 import type { TopRow, TopTable } from '../app/api-types';
-import { byId, el, measureWhenPainted, userRegex } from '../app/dom';
+import { byId, el, measureWhenPainted, onActivate, userRegex } from '../app/dom';
 import { formatPercent, formatValue } from '../app/format';
-import { refineQuery, REGEX_REFINE_KEYS, SortKey, UrlState, ViewState } from '../app/url-state';
+import { RefineKey, refineQuery, REGEX_REFINE_KEYS, SortKey, UrlState, ViewState } from '../app/url-state';
 
 /** Rows drawn at once; the filter narrows the rest. A DOM row per function is fine at this size. */
 const MAX_ROWS = 300;
@@ -83,14 +83,7 @@ export class TopTableView {
       el('td', { className: 'num pct', text: row.cumPercent }),
       name,
     ]);
-    const select = () => this.state.update({ fn: selected ? '' : row.name }, 'push');
-    tr.addEventListener('click', select);
-    tr.addEventListener('keydown', (event) => {
-      if (event.key === 'Enter' || event.key === ' ') {
-        event.preventDefault();
-        select();
-      }
-    });
+    onActivate(tr, () => this.state.update({ fn: selected ? '' : row.name }, 'push'));
     return tr;
   }
 }
@@ -114,6 +107,9 @@ function shownTotal(table: TopTable, refined: boolean): string {
   return `${formatValue(shown, table.unit)} of ${table.totalText} (${formatPercent(shown, table.total)})`;
 }
 
+/** The refinements that leave samples out (tagshow, tagroot, ... only relabel what is kept). */
+const SAMPLE_FILTER_KEYS: RefineKey[] = [...REGEX_REFINE_KEYS, 'tagfocus', 'tagignore'];
+
 function isRefined(state: ViewState): boolean {
-  return REGEX_REFINE_KEYS.some((key) => state.refine[key] !== '');
+  return SAMPLE_FILTER_KEYS.some((key) => state.refine[key] !== '');
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type https from 'node:https';
-import type { BatchV1Api, CoreV1Api, KubeConfig, Watch } from '@kubernetes/client-node';
+import type { AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig, Watch } from '@kubernetes/client-node';
 import { UpstreamError } from '../../errors';
 import type { Logger } from '../../log';
 import { loadClientNode } from './client-node';
@@ -11,6 +11,8 @@ import { KubeconfigSearch, kubeconfigSearch, readKubeconfigFiles } from './kubec
 export interface KubeClients {
   core: CoreV1Api;
   batch: BatchV1Api;
+  /** Workloads, for the selector of target.workload. */
+  apps: AppsV1Api;
   /** ?watch=true streams; it sets no deadline of its own, so callers abort it. */
   watch: Watch;
   /** The API server's URL and our TLS and credentials, for a raw request whose binary body the generated client would decode as text. */
@@ -107,6 +109,7 @@ function providerFrom(origin: string, kc: KubeConfig): KubeProvider {
   const clients: KubeClients = {
     core: kc.makeApiClient(k8s.CoreV1Api),
     batch: kc.makeApiClient(k8s.BatchV1Api),
+    apps: kc.makeApiClient(k8s.AppsV1Api),
     watch: new k8s.Watch(kc),
     apiServer: () => apiServerAccess(kc),
     origin,

@@ -1,5 +1,5 @@
 /**
- * The real Go target (test/fixtures/go-target) as a pod of the test cluster: image `local`, so the node agent runs
+ * The real Go target (test/fixtures/go-target) as a pod (or a workload's pod template) of the test cluster: image `local`, so the node agent runs
  * the binary itself, listening on the pod's own IP (`$(POD_IP)`, from the downward API) as a container would.
  * Ready once the pod is Running and its log (read through the real pods/log) says LISTENING.
  */
@@ -38,43 +38,54 @@ const READY_TIMEOUT_MS = 30_000;
 const SETTLE_MS = 1_000;
 const TLS_MOUNT = '/etc/go-target/tls';
 
-export async function startGoTargetPod(cluster: TestCluster, options: GoTargetPodOptions): Promise<GoTargetPod> {
-  const binary = await buildGoTarget();
+/** The pod spec of a Go target: the binary as the container's command, listening on the pod IP (or `bind`). */
+export function goTargetPodSpec(binary: string, options: Omit<GoTargetPodOptions, 'namespace' | 'name' | 'labels'>) {
   const port = options.port ?? 6060;
   const args = ['-addr', `${options.bind ?? '$(POD_IP)'}:${port}`];
   if (options.tlsSecret) args.push('-tls-cert', `${TLS_MOUNT}/tls.crt`, '-tls-key', `${TLS_MOUNT}/tls.key`);
   if (options.token) args.push('-token', options.token);
+  return {
+    nodeName: options.node,
+    automountServiceAccountToken: false,
+    ...(options.hostNetwork ? { hostNetwork: true } : {}),
+    containers: [
+      {
+        name: options.container ?? 'app',
+        image: 'local',
+        command: [binary],
+        args,
+        env: [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }],
+        ports: [{ containerPort: port }],
+        ...(options.tlsSecret ? { volumeMounts: [{ name: 'tls', mountPath: TLS_MOUNT, readOnly: true }] } : {}),
+      },
+    ],
+    ...(options.tlsSecret ? { volumes: [{ name: 'tls', secret: { secretName: options.tlsSecret } }] } : {}),
+  };
+}
+
+export async function startGoTargetPod(cluster: TestCluster, options: GoTargetPodOptions): Promise<GoTargetPod> {
+  const binary = await buildGoTarget();
+  const port = options.port ?? 6060;
   const pod = {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name: options.name, namespace: options.namespace, labels: { app: options.name, ...options.labels } },
-    spec: {
-      nodeName: options.node,
-      automountServiceAccountToken: false,
-      ...(options.hostNetwork ? { hostNetwork: true } : {}),
-      containers: [
-        {
-          name: options.container ?? 'app',
-          image: 'local',
-          command: [binary],
-          args,
-          env: [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }],
-          ports: [{ containerPort: port }],
-          ...(options.tlsSecret ? { volumeMounts: [{ name: 'tls', mountPath: TLS_MOUNT, readOnly: true }] } : {}),
-        },
-      ],
-      ...(options.tlsSecret ? { volumes: [{ name: 'tls', secret: { secretName: options.tlsSecret } }] } : {}),
-    },
+    spec: goTargetPodSpec(binary, options),
   };
   await cluster.apply(JSON.stringify(pod));
-  const ns = ['-n', options.namespace];
-  await cluster.kubectl([...ns, 'wait', `pod/${options.name}`, '--for=jsonpath={.status.phase}=Running', `--timeout=${READY_TIMEOUT_MS / 1000}s`]);
+  await waitListening(cluster, options.namespace, options.name);
+  const ip = options.bind ?? ((await cluster.getJson(['-n', options.namespace, 'get', 'pod', options.name])).status.podIP as string);
+  return { namespace: options.namespace, name: options.name, node: options.node, ip, port, url: `${options.tlsSecret ? 'https' : 'http'}://${ip}:${port}` };
+}
+
+/** Until the pod is Running and its log (the real pods/log) says LISTENING, then a moment for the profiles to fill. */
+export async function waitListening(cluster: TestCluster, namespace: string, name: string): Promise<void> {
+  const ns = ['-n', namespace];
+  await cluster.kubectl([...ns, 'wait', `pod/${name}`, '--for=jsonpath={.status.phase}=Running', `--timeout=${READY_TIMEOUT_MS / 1000}s`]);
   const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (!/^LISTENING /m.test(await cluster.kubectl([...ns, 'logs', options.name]).catch(() => ''))) {
-    if (Date.now() > deadline) throw new Error(`pod ${options.namespace}/${options.name} never said LISTENING`);
+  while (!/^LISTENING /m.test(await cluster.kubectl([...ns, 'logs', name]).catch(() => ''))) {
+    if (Date.now() > deadline) throw new Error(`pod ${namespace}/${name} never said LISTENING`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-  const ip = options.bind ?? ((await cluster.getJson([...ns, 'get', 'pod', options.name])).status.podIP as string);
-  return { namespace: options.namespace, name: options.name, node: options.node, ip, port, url: `${options.tlsSecret ? 'https' : 'http'}://${ip}:${port}` };
 }
