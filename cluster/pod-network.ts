@@ -64,9 +64,13 @@ export class PodNetwork implements PodNetworkHooks {
     }
   }
 
-  /** Gives the namespace's side the pod's IP. */
+  /**
+   * Gives the namespace's side the pod's IP, and the default route back again: the kernel drops a device's routes
+   * when its last IPv4 address goes (every pod of the node deleted), and without it no new pod could answer.
+   */
   async addAddress(address: string): Promise<void> {
     await run('ip', ['-n', this.namespace, 'addr', 'add', `${address}/32`, 'dev', 'eth0']);
+    await run('ip', ['-n', this.namespace, 'route', 'replace', 'default', 'via', `${this.prefix}.254`, 'dev', 'eth0', 'onlink']);
   }
 
   async removeAddress(address: string): Promise<void> {

@@ -19,6 +19,8 @@ export interface GoTargetPodOptions {
   token?: string;
   /** On the node's own network (the pod IP is the node's). */
   hostNetwork?: boolean;
+  /** Percent of a core the target's CPU burner takes (default 100): many pods share this machine's two cores. */
+  cpuDuty?: number;
   /** The address to listen on instead of the pod IP (127.0.0.1: the node's localhost, with hostNetwork). */
   bind?: string;
 }
@@ -44,6 +46,7 @@ export function goTargetPodSpec(binary: string, options: Omit<GoTargetPodOptions
   const args = ['-addr', `${options.bind ?? '$(POD_IP)'}:${port}`];
   if (options.tlsSecret) args.push('-tls-cert', `${TLS_MOUNT}/tls.crt`, '-tls-key', `${TLS_MOUNT}/tls.key`);
   if (options.token) args.push('-token', options.token);
+  if (options.cpuDuty !== undefined) args.push('-cpu-duty', String(options.cpuDuty));
   return {
     nodeName: options.node,
     automountServiceAccountToken: false,
