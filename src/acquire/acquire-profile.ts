@@ -28,6 +28,18 @@ export interface AcquiredProfile {
 
 /** Obtains the raw profile bytes the way the request's collector says; the answer is the same from all three. */
 export async function acquireProfile(request: ProfileRequest, options: AcquireOptions): Promise<AcquiredProfile> {
+  if (request.type !== 'GoroutineLeak') return acquireAnyType(request, options);
+  return acquireAnyType(request, options).catch((error: unknown) => {
+    if (error instanceof UpstreamError && / 404 /.test(error.message)) throw new UpstreamError(`${error.message}${GOROUTINE_LEAK_HINT}`, error.details);
+    throw error;
+  });
+}
+
+/** Go's handler answers 404 "Unknown profile" for a profile the runtime does not have. */
+const GOROUTINE_LEAK_HINT =
+  ': the program does not serve the goroutineleak profile; Go 1.26 serves it only when the program is built with GOEXPERIMENT=goroutineleakprofile, Go 1.27 and later always';
+
+async function acquireAnyType(request: ProfileRequest, options: AcquireOptions): Promise<AcquiredProfile> {
   // A CPU profile takes duration_seconds to produce before the first byte comes back.
   const timeoutMs = (options.fetchTimeoutSeconds + (request.type === 'Profile' ? request.durationSeconds : 0)) * 1000;
   const { collector } = request;

@@ -1,5 +1,8 @@
-/** The profile types a request may ask for: KubeDiag's three, then the rest of Go's runtime/pprof set. */
-export const PROFILE_TYPES = ['Profile', 'Heap', 'Goroutine', 'Allocs', 'Block', 'Mutex', 'Threadcreate'] as const;
+/**
+ * The profile types a request may ask for: KubeDiag's three, then the rest of Go's runtime/pprof set, and
+ * goroutineleak (Go 1.26 serves it when built with GOEXPERIMENT=goroutineleakprofile; standard from Go 1.27).
+ */
+export const PROFILE_TYPES = ['Profile', 'Heap', 'Goroutine', 'Allocs', 'Block', 'Mutex', 'Threadcreate', 'GoroutineLeak'] as const;
 export type ProfileType = (typeof PROFILE_TYPES)[number];
 
 /** The name under /debug/pprof/ that serves each type. */
@@ -11,6 +14,7 @@ export const PPROF_ENDPOINT: Record<ProfileType, string> = {
   Block: 'block',
   Mutex: 'mutex',
   Threadcreate: 'threadcreate',
+  GoroutineLeak: 'goroutineleak',
 };
 
 export function profileTypeFromName(name: string): ProfileType | undefined {

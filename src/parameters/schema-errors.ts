@@ -1,5 +1,6 @@
 import Ajv, { type ErrorObject } from 'ajv';
 import { ErrorDetail } from '../errors';
+import { PROFILE_TYPES } from './profile-types';
 import { KEYS, requestSchema } from './schema';
 
 const ajv = new Ajv({ allErrors: true, strict: true, verbose: true });
@@ -34,7 +35,7 @@ function explain(key: string, error: ErrorObject): string {
     case KEYS.expirationSeconds:
       return `must be an integer >= 1, as a number or a string of digits; got ${shown}`;
     case KEYS.type:
-      return `must be one of Profile, Heap, Goroutine, Allocs, Block, Mutex, Threadcreate; got ${shown}`;
+      return `must be one of ${PROFILE_TYPES.join(', ')}; got ${shown}`;
     case KEYS.source:
       return `must be an http:// or https:// URL with a host; got ${shown}`;
     case KEYS.secretName:

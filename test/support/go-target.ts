@@ -36,39 +36,47 @@ export function goEnv(): NodeJS.ProcessEnv {
   };
 }
 
-let building: Promise<string> | undefined;
+const building = new Map<string, Promise<string>>();
 
-/** Builds the Go target once per process (reusing an up-to-date binary); returns its path. */
-export function buildGoTarget(): Promise<string> {
-  building ??= build().catch((err: unknown) => {
-    building = undefined; // let a later call retry
-    throw err;
-  });
-  return building;
+/**
+ * Builds the Go target once per process (reusing an up-to-date binary); returns its path. With an experiment
+ * (GOEXPERIMENT, e.g. goroutineleakprofile), a binary of its own beside the plain one.
+ */
+export function buildGoTarget(experiment = ''): Promise<string> {
+  let build = building.get(experiment);
+  if (!build) {
+    build = buildBinary(experiment).catch((err: unknown) => {
+      building.delete(experiment); // let a later call retry
+      throw err;
+    });
+    building.set(experiment, build);
+  }
+  return build;
 }
 
-async function build(): Promise<string> {
-  if (await isUpToDate()) return GO_TARGET_BINARY;
-  await mkdir(path.dirname(GO_TARGET_BINARY), { recursive: true });
+async function buildBinary(experiment: string): Promise<string> {
+  const binary = experiment ? `${GO_TARGET_BINARY}-${experiment}` : GO_TARGET_BINARY;
+  if (await isUpToDate(binary)) return binary;
+  await mkdir(path.dirname(binary), { recursive: true });
   // Build to a unique name and rename: parallel jest workers may race here.
-  const tmp = `${GO_TARGET_BINARY}.${process.pid}.tmp`;
+  const tmp = `${binary}.${process.pid}.tmp`;
   try {
     // -trimpath: profiles then name "gotarget/main.go", not this checkout's path.
     await execFileAsync('go', ['build', '-trimpath', '-o', tmp, '.'], {
       cwd: GO_TARGET_DIR,
-      env: goEnv(),
+      env: { ...goEnv(), ...(experiment ? { GOEXPERIMENT: experiment } : {}) },
     });
-    await rename(tmp, GO_TARGET_BINARY);
+    await rename(tmp, binary);
   } catch (err) {
     await rm(tmp, { force: true });
     throw new Error(`go build of ${GO_TARGET_DIR} failed: ${describe(err)}`);
   }
-  return GO_TARGET_BINARY;
+  return binary;
 }
 
-async function isUpToDate(): Promise<boolean> {
+async function isUpToDate(binary: string): Promise<boolean> {
   try {
-    const bin = await stat(GO_TARGET_BINARY);
+    const bin = await stat(binary);
     for (const src of ['main.go', 'go.mod']) {
       if ((await stat(path.join(GO_TARGET_DIR, src))).mtimeMs >= bin.mtimeMs) return false;
     }
@@ -83,6 +91,8 @@ export interface GoTargetOptions {
   tls?: { cert: string; key: string };
   /** If set, /debug/pprof/ requires `Authorization: Bearer <token>`. */
   token?: string;
+  /** Built with this GOEXPERIMENT (e.g. goroutineleakprofile, for /debug/pprof/goroutineleak in Go 1.26). */
+  experiment?: string;
 }
 
 export interface GoTarget {
@@ -93,7 +103,7 @@ export interface GoTarget {
 
 /** Starts the Go target on 127.0.0.1 with a kernel-chosen port. */
 export async function startGoTarget(opts: GoTargetOptions = {}): Promise<GoTarget> {
-  const binary = await buildGoTarget();
+  const binary = await buildGoTarget(opts.experiment);
   const args = ['-addr', '127.0.0.1:0'];
   if (opts.tls) args.push('-tls-cert', opts.tls.cert, '-tls-key', opts.tls.key);
   if (opts.token) args.push('-token', opts.token);
