@@ -30,7 +30,8 @@ test.each(['GoroutineLeak', 'goroutineleak'])('type=%s fetches /debug/pprof/goro
   expect(answer.status).toBe(200);
   const body = answer.json();
   const stored = body[`${RESULT}profile_path`];
-  expect(stored).toMatch(/\.GoroutineLeak\.prof$/);
+  // Two requests in one second: the second file is GoroutineLeak-1.prof (the store never overwrites).
+  expect(stored).toMatch(/\.GoroutineLeak(-\d+)?\.prof$/);
   expect(await goPprofTopText(stored)).toMatch(/^Type: goroutineleak$/m);
   const reference = await goPprofTop(stored);
   // The target's leaked goroutines: those in select {} that nothing can wake.
