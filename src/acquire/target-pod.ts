@@ -32,8 +32,13 @@ export async function locateTargetPod(kube: KubeProvider, target: PodTarget): Pr
 
 /** The URL the Job (on the pod's node) fetches: the request's profile path at the pod IP. */
 export function podProfileUrl(request: ProfileRequest, target: PodTarget, podIP: string): URL {
+  return profileUrl(podBaseUrl(target.scheme, podIP, target.port), request.type, request.durationSeconds);
+}
+
+/** http(s)://<pod IP>:<port>/, an IPv6 pod IP in brackets. */
+export function podBaseUrl(scheme: string, podIP: string, port: number): URL {
   const host = podIP.includes(':') ? `[${podIP}]` : podIP;
-  return profileUrl(new URL(`${target.scheme}://${host}:${target.port}/`), request.type, request.durationSeconds);
+  return new URL(`${scheme}://${host}:${port}/`);
 }
 
 async function readPod(kube: KubeProvider, target: PodTarget, where: string): Promise<V1Pod> {

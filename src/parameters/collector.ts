@@ -76,8 +76,7 @@ export function readCollector(input: CollectorInput): { collector?: Collector; p
     if (input.hasSecret) {
       problems.push({
         key: KEYS.secretName,
-        message:
-          "is refused by the proxy collector: the API server keeps the Authorization header for itself and does not verify the pod's certificate; use the job collector",
+        message: PROXY_REFUSES_SECRET,
       });
     }
   }
@@ -86,9 +85,17 @@ export function readCollector(input: CollectorInput): { collector?: Collector; p
   return { collector: pod ? { kind, pod } : undefined, problems };
 }
 
+export const PROXY_REFUSES_SECRET =
+  "is refused by the proxy collector: the API server keeps the Authorization header for itself and does not verify the pod's certificate; use the job collector";
+
+/** job.port, default 6060 (the schema has checked its shape). */
+export function readPodPort(params: Record<string, unknown>): number {
+  return params[KEYS.jobPort] === undefined ? DEFAULT_POD_PORT : Number(String(params[KEYS.jobPort]).trim());
+}
+
 /** job.pod.* when given, else the executor's pod (with its container). */
 function readPodTarget({ params, executor, hasSecret }: CollectorInput): PodTarget | undefined {
-  const port = params[KEYS.jobPort] === undefined ? DEFAULT_POD_PORT : Number(String(params[KEYS.jobPort]).trim());
+  const port = readPodPort(params);
   const scheme = hasSecret ? 'https' : 'http';
   const name = stringValue(params[KEYS.jobPodName]);
   if (name) return { namespace: stringValue(params[KEYS.jobPodNamespace]) ?? 'default', name, nameKey: KEYS.jobPodName, port, scheme };
@@ -105,6 +112,6 @@ export function podPlaceholderUrl(pod: PodTarget): URL {
   return new URL(`${pod.scheme}://${pod.name}.${pod.namespace}.pod.invalid:${pod.port}/`);
 }
 
-function stringValue(value: unknown): string | undefined {
+export function stringValue(value: unknown): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
 }

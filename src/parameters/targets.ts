@@ -1,5 +1,5 @@
 import { ErrorDetail } from '../errors';
-import { DEFAULT_POD_PORT } from './collector';
+import { PROXY_REFUSES_SECRET, readPodPort, stringValue } from './collector';
 import { labelSelectorProblem } from './label-selector';
 import { KEYS, TARGET_KEYS, WORKLOAD_KINDS } from './schema';
 
@@ -45,6 +45,12 @@ const KIND_ALIASES: Record<string, WorkloadKind> = {
   services: 'service',
 };
 
+/** How logs and the viewer name a group's choice of targets: `deployment/web in apps`, `app=web in apps`, `3 sources`. */
+export function describeGroup(group: TargetGroup): string {
+  if (group.kind === 'sources') return `${group.sources.length} sources`;
+  return `${group.workload ? `${group.workload.kind}/${group.workload.name}` : group.selector} in ${group.namespace}`;
+}
+
 /** True when the request names many targets (sources or target.*) rather than one. */
 export function isGroupRequest(params: Record<string, unknown>): boolean {
   return [KEYS.sources, ...TARGET_KEYS].some((key) => params[key] !== undefined);
@@ -80,7 +86,7 @@ function readPodGroup(input: GroupInput, problems: ErrorDetail[]): { group?: Pod
   if (given(KEYS.source)) problems.push({ key: KEYS.source, message: 'is not used with target.*: the pods are fetched at their pod IPs (or through the API server)' });
   refuseCollectorKeys(params, problems, 'target.* names the pods', false);
   if (collector === 'proxy' && input.hasSecret) {
-    problems.push({ key: KEYS.secretName, message: "is refused by the proxy collector: the API server keeps the Authorization header for itself and does not verify the pod's certificate; use the job collector" });
+    problems.push({ key: KEYS.secretName, message: PROXY_REFUSES_SECRET });
   }
   const selector = stringValue(params[KEYS.targetSelector]);
   const workload = stringValue(params[KEYS.targetWorkload]);
@@ -102,7 +108,7 @@ function readPodGroup(input: GroupInput, problems: ErrorDetail[]): { group?: Pod
       selector,
       workload: workload && kind ? { kind, name: workload.split('/')[1] } : undefined,
       maxPods: Math.min(requested, input.maxTargets),
-      port: params[KEYS.jobPort] === undefined ? DEFAULT_POD_PORT : Number(String(params[KEYS.jobPort]).trim()),
+      port: readPodPort(params),
       scheme: input.hasSecret ? 'https' : 'http',
       matchKey: selector ? KEYS.targetSelector : KEYS.targetWorkload,
     },
@@ -142,8 +148,4 @@ function readSources(text: string, maxTargets: number, problems: ErrorDetail[]):
 function workloadKind(workload: string): WorkloadKind | undefined {
   const kind = workload.split('/')[0].toLowerCase();
   return (WORKLOAD_KINDS as readonly string[]).includes(kind) ? (kind as WorkloadKind) : KIND_ALIASES[kind];
-}
-
-function stringValue(value: unknown): string | undefined {
-  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
 }

@@ -11,6 +11,7 @@ import { Logger } from '../log';
 import { ProfileRequest } from '../parameters/parse';
 import { GroupRequest } from '../parameters/parse-group';
 import { isGroup, ParsedRequest, parseProfilerRequest } from '../parameters/request';
+import { describeGroup } from '../parameters/targets';
 import { Analysis } from '../report/analyze';
 import { summarize } from '../report/summary';
 import { buildAnswer, viewerUrl } from '../result/answer';
@@ -142,7 +143,7 @@ function describe(request: ParsedRequest) {
     secret: request.secret ? `${request.secret.namespace}/${request.secret.name}` : undefined,
     diagnosis: [request.context.diagnosisNamespace, request.context.diagnosisName].filter(Boolean).join('/') || undefined,
   };
-  if (isGroup(request)) return { ...common, targets: describeGroup(request) };
+  if (isGroup(request)) return { ...common, targets: targetsOf(request) };
   return {
     ...common,
     source: `${request.profileUrl.origin}${request.profileUrl.pathname}`,
@@ -150,8 +151,7 @@ function describe(request: ParsedRequest) {
   };
 }
 
-function describeGroup({ group }: GroupRequest): string {
+function targetsOf({ group }: GroupRequest): string {
   if (group.kind === 'sources') return group.sources.map((u) => `${u.origin}${u.pathname}`).join(' ');
-  const chose = group.workload ? `${group.workload.kind}/${group.workload.name}` : group.selector;
-  return `${chose} in ${group.namespace} (${group.collector})`;
+  return `${describeGroup(group)} (${group.collector})`;
 }

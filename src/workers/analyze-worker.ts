@@ -2,7 +2,7 @@ import { parentPort } from 'node:worker_threads';
 import zlib from 'node:zlib';
 import { mergeProfilesRaw } from '../profile/merge/merge-profiles';
 import { transferables } from '../profile/profile-data';
-import { analyze } from '../report/analyze';
+import { analyze, Analysis } from '../report/analyze';
 import { resultTransferables, runReportJob } from '../report/jobs';
 import type { WorkerMessage, WorkerReply } from './analyze-pool';
 
@@ -20,7 +20,7 @@ parentPort?.on('message', (message: WorkerMessage) => {
   try {
     if (message.kind === 'analyze') {
       const analysis = analyze(new Uint8Array(message.bytes), message.options);
-      transfer = [...transferables(analysis.data), ...resultTransferables(analysis.model)];
+      transfer = analysisTransfer(analysis);
       reply = { id: message.id, result: analysis };
     } else if (message.kind === 'merge') {
       const inputs = message.inputs.map((input) => ({ ...input, bytes: new Uint8Array(input.bytes) }));
@@ -30,7 +30,7 @@ parentPort?.on('message', (message: WorkerMessage) => {
       const gzipped = zlib.gzipSync(raw, { level: 1 });
       // Transfer only a buffer the array has to itself (zlib may hand out a slice of a larger one).
       const merged = gzipped.byteLength === gzipped.buffer.byteLength ? gzipped : gzipped.slice();
-      transfer = [merged.buffer as ArrayBuffer, ...transferables(analysis.data), ...resultTransferables(analysis.model)];
+      transfer = [merged.buffer as ArrayBuffer, ...analysisTransfer(analysis)];
       reply = { id: message.id, result: { merged, analysis } };
     } else {
       const result = runReportJob(message.data, message.job);
@@ -43,5 +43,10 @@ parentPort?.on('message', (message: WorkerMessage) => {
   }
   parentPort?.postMessage(reply, transfer);
 });
+/** A decode's arrays and its model's, moved to the main thread rather than copied. */
+function analysisTransfer(analysis: Analysis): ArrayBuffer[] {
+  return [...transferables(analysis.data), ...resultTransferables(analysis.model)];
+}
+
 // Modules loaded: the pool starts a job's time limit from here.
 parentPort?.postMessage({ ready: true } satisfies WorkerReply);

@@ -1,8 +1,9 @@
 import { PodTarget, podPlaceholderUrl } from '../../parameters/collector';
 import { ProfileRequest, profileUrl } from '../../parameters/parse';
 import { GroupRequest } from '../../parameters/parse-group';
-import { PodGroup } from '../../parameters/targets';
+import { describeGroup, PodGroup } from '../../parameters/targets';
 import { KubeProvider } from '../kube/clients';
+import { podBaseUrl } from '../target-pod';
 import { ListedPod, listTargetPods } from './list-target-pods';
 import { workloadSelector } from './workload-selector';
 
@@ -30,14 +31,13 @@ export async function resolveTargets(request: GroupRequest, kube: KubeProvider):
       labels: { source: source.href },
       request: { ...common(request), source, profileUrl: profileUrl(source, request.type, request.durationSeconds), collector: { kind: 'http' as const }, context: request.context },
     }));
-    return { targets, description: `${targets.length} sources` };
+    return { targets, description: describeGroup(group) };
   }
   const selector = group.workload ? await workloadSelector(kube, group.namespace, group.workload) : (group.selector as string);
   const selection = await listTargetPods(kube, group, selector);
-  const chose = group.workload ? `${group.workload.kind}/${group.workload.name}` : selector;
   return {
     targets: selection.pods.map((pod) => podTarget(request, group, pod)),
-    description: `${chose} in ${group.namespace}`,
+    description: describeGroup(group),
     pods: { matched: selection.matched, running: selection.running },
   };
 }
@@ -47,8 +47,7 @@ function podTarget(request: GroupRequest, group: PodGroup, pod: ListedPod): Targ
   const labels = { pod: pod.name, namespace: pod.namespace, node: pod.node, container: pod.container };
   const name = `pod ${pod.namespace}/${pod.name}`;
   if (group.collector === 'http') {
-    const host = pod.podIP.includes(':') ? `[${pod.podIP}]` : pod.podIP;
-    const source = new URL(`${group.scheme}://${host}:${group.port}/`);
+    const source = podBaseUrl(group.scheme, pod.podIP, group.port);
     return { name, labels, request: { ...common(request), source, profileUrl: profileUrl(source, request.type, request.durationSeconds), collector: { kind: 'http' }, context } };
   }
   const target: PodTarget = { namespace: pod.namespace, name: pod.name, nameKey: group.matchKey, port: group.port, scheme: group.scheme };
