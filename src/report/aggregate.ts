@@ -5,6 +5,8 @@ import { frameKeys, Granularity } from './granularity';
 import { countEdge, CountedFrames, Counts, countTotals, Edges } from './frame-counts';
 import { countFrames } from './count-frames';
 import { RefinedStacks, RefineOptions } from './refine';
+import { isDiffProfile } from './diff/base-samples';
+import { pprofTotals } from './total';
 
 export type { Aggregate } from './aggregate-model';
 
@@ -29,7 +31,9 @@ export function aggregate(data: ProfileData, options: AggregateOptions = {}): Ag
     countRefined(data, stacks, keyOfFrame, entered, counts);
     counted = counts.result();
   }
-  const { flat, cum, totals, edges } = counted;
+  const { flat, cum, edges } = counted;
+  // In a diff, pprof's totals are of the base alone (total.ts); the count's are of every sample.
+  const totals = isDiffProfile(data) ? pprofTotals(data) : counted.totals;
   return { typeCount: T, names, files, totals, flat, cum, inlineLabels: inlineLabels(edges, flat, T) };
 }
 

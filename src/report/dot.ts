@@ -3,6 +3,7 @@ import type { CallGraphRequest, TrimmedGraph } from './callgraph';
 import { baseName, FrameKeys } from './granularity';
 import { GraphEdge, GraphNode } from './graph';
 import { nodeletLines } from './nodelets';
+import { pprofTotal } from './total';
 import { REFINE_KEYS } from './refine';
 import { formatPercent, formatValue } from './units';
 
@@ -101,14 +102,6 @@ function dropped(count: number, what: string, by: string, cutoff: string): strin
 
 function truncate(text: string): string {
   return text.length > 80 ? `${text.slice(0, 80)}…` : text;
-}
-
-/** pprof's total for one type: the sum of |value| over all samples (report.computeTotal). */
-export function pprofTotal(data: ProfileData, sampleIndex: number): number {
-  const T = data.sampleTypes.length;
-  let total = 0;
-  for (let i = sampleIndex; i < data.values.length; i += T) total += Math.abs(data.values[i]);
-  return total;
 }
 
 /** graph.multilinePrintableName: the short function name broken at dots, then the file's base name. */

@@ -1,6 +1,7 @@
 import { ProfileData, sampleCount } from '../profile/profile-data';
 import { FlameStacks, KeyStacks, keyStacks } from './flame-stacks';
 import { ChildTable, Frontier, frontierOf } from './stack-frontier';
+import { pprofTotal } from './total';
 
 export interface FlameGraphRequest {
   sampleIndex: number;
@@ -54,7 +55,7 @@ export function flameGraph(
   stacks: FlameStacks,
   request: FlameGraphRequest,
   /** pprof's total, when the caller has it already (the decode's model): otherwise one more pass over the samples. */
-  total = sampleTypeTotal(data, request.sampleIndex),
+  total = pprofTotal(data, request.sampleIndex),
 ): FlameGraphData {
   const frontier = frontierOf(data, stacks, request.sampleIndex);
   const path = followZoom(frontier, stacks.names, request.zoom);
@@ -209,7 +210,7 @@ function reversePairs(tasks: number[], from: number): void {
  * heaviest first, until MAX_NODES frames are out. Each split reads the next key of stacks spread over the whole
  * profile, which makes it slow on large ones: the level cut gives the same answer, in the same order, faster.
  */
-export function partitionCut(data: ProfileData, stacks: KeyStacks, request: FlameGraphRequest, total = sampleTypeTotal(data, request.sampleIndex)): FlameGraphData {
+export function partitionCut(data: ProfileData, stacks: KeyStacks, request: FlameGraphRequest, total = pprofTotal(data, request.sampleIndex)): FlameGraphData {
   const t = request.sampleIndex;
   const weights = new StackWeights(data, stacks, t);
   const out = new FlameOutput(data, stacks, t);
@@ -429,14 +430,6 @@ function reverseTasks(tasks: number[], from: number): void {
       tasks[hi + x] = swap;
     }
   }
-}
-
-/** pprof's total for a sample type: the sum of |value| over every sample, before any refinement. */
-export function sampleTypeTotal(data: ProfileData, sampleIndex: number): number {
-  const T = data.sampleTypes.length;
-  let total = 0;
-  for (let s = 0, n = sampleCount(data); s < n; s++) total += Math.abs(data.values[s * T + sampleIndex]);
-  return total;
 }
 
 /** The answer's arrays, with names renumbered to the ones it uses. */

@@ -15,6 +15,23 @@ export interface TopRow {
   cumText: string;
   /** pprof's " (inline)" or " (partial-inline)": all, or only some, of the calls into it were inlined. */
   inline?: 'inline' | 'partial-inline';
+  /** In a diff (flat and cum above are new - base, as pprof's -diff_base gives them): each side's own values. */
+  diff?: TopRowDiff;
+}
+
+/** One row of a diff's top table: the new capture's and the base's flat and cum, and the change relative to the base. */
+export interface TopRowDiff {
+  newFlat: number;
+  baseFlat: number;
+  newCum: number;
+  baseCum: number;
+  newFlatText: string;
+  baseFlatText: string;
+  newCumText: string;
+  baseCumText: string;
+  /** (new - base) / base; null when the base has none (a function that is new). */
+  flatChange: number | null;
+  cumChange: number | null;
 }
 
 export interface TopTable {
@@ -23,6 +40,8 @@ export interface TopTable {
   total: number;
   totalText: string;
   rows: TopRow[];
+  /** In a diff: pprof's total is the base's (total above); this is the new capture's, in the same view. */
+  diff?: { newTotal: number; newTotalText: string };
 }
 
 /** pprof's -top for one sample type: every function with a value, by flat (then name, then cum). */

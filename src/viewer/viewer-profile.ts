@@ -2,6 +2,7 @@ import { ProfileType } from '../parameters/profile-types';
 import { RequestContext } from '../parameters/request-context';
 import { Analysis } from '../report/analyze';
 import { ReportRunner } from '../report/jobs';
+import type { DiffInfo } from './profile-info';
 
 /** Everything one viewer serves. */
 export interface ViewerProfile {
@@ -16,6 +17,10 @@ export interface ViewerProfile {
   profilePath: string;
   /** For a Goroutine profile: goroutine?debug=2 as fetched alongside it, when that worked. */
   goroutineDump?: string;
+  /** For a diff: both captures; analysis is then of new - base. */
+  diff?: DiffInfo;
+  /** For a Goroutine diff: the base's goroutine?debug=2, when it was kept or fetched. */
+  baseGoroutineDump?: string;
   /** Where refined views are computed (the worker pool); without one, in this thread. */
   reports?: ReportRunner;
 }

@@ -1,8 +1,8 @@
 import { ProfileData, sampleCount } from '../../profile/profile-data';
-import { sampleTypeTotal } from '../flamegraph';
 import { frameKeys } from '../granularity';
 import { compareText } from '../graph';
 import { RefinedStacks, RefineOptions } from '../refine';
+import { pprofTotal } from '../total';
 import { formatValue } from '../units';
 import { BYTES_KEY, BYTES_UNIT, LabelSets } from './sample-labels';
 import { scaledLabel } from './scale';
@@ -60,7 +60,7 @@ class Bucket {
  */
 export function labelBreakdown(data: ProfileData, request: LabelsRequest): LabelBreakdown {
   const { type, unit } = data.sampleTypes[request.sampleIndex];
-  const total = sampleTypeTotal(data, request.sampleIndex);
+  const total = pprofTotal(data, request.sampleIndex);
   const { keyOfFrame, names } = frameKeys(data, 'functions');
   const { bySet, byBytes } = bucketSamples(data, request, keyOfFrame);
   const keys = new Map<string, { numeric: boolean; values: Map<string, Bucket> }>();

@@ -1,0 +1,39 @@
+import { ProfileData, sampleCount } from '../../profile/profile-data';
+import { LabelSets } from '../tags/sample-labels';
+
+/** The label pprof's -diff_base puts on every sample of the base (negated) profile: "pprof::base" = "true". */
+export const BASE_LABEL_KEY = 'pprof::base';
+export const BASE_LABEL_VALUE = 'true';
+
+const masks = new WeakMap<Float64Array, Uint8Array | null>();
+
+/**
+ * Per sample, 1 when it came from the diff base (profile.Sample.DiffBaseSample: its first "pprof::base" value is
+ * "true"); undefined when no sample did, so the profile is not a diff. Computed once per profile's values array
+ * (a worker sees the same shared buffer under a new object, and computes it again: one pass over the label sets).
+ */
+export function baseSampleMask(data: ProfileData): Uint8Array | undefined {
+  const known = masks.get(data.values);
+  if (known !== undefined) return known ?? undefined;
+  const sets = new LabelSets(data);
+  const isBaseSet = new Map<number, boolean>();
+  const n = sampleCount(data);
+  let mask: Uint8Array | null = null;
+  for (let s = 0; s < n; s++) {
+    const set = data.sampleLabels[s];
+    if (set === 0) continue;
+    let base = isBaseSet.get(set);
+    if (base === undefined) {
+      base = sets.mapOf(set).get(BASE_LABEL_KEY)?.[0] === BASE_LABEL_VALUE;
+      isBaseSet.set(set, base);
+    }
+    if (base) (mask ??= new Uint8Array(n))[s] = 1;
+  }
+  masks.set(data.values, mask);
+  return mask ?? undefined;
+}
+
+/** True when the profile holds a diff base's samples (what `go tool pprof -diff_base` makes, or a diff request). */
+export function isDiffProfile(data: ProfileData): boolean {
+  return baseSampleMask(data) !== undefined;
+}

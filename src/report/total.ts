@@ -1,0 +1,28 @@
+import { ProfileData, sampleCount } from '../profile/profile-data';
+import { baseSampleMask } from './diff/base-samples';
+
+/**
+ * pprof's total per sample type (report.computeTotal), what every percentage is of: the sum of |value| over every
+ * sample, before any refinement; in a diff, over the base's samples only, so "+10%" is of the base.
+ */
+export function pprofTotals(data: ProfileData): Float64Array {
+  const T = data.sampleTypes.length;
+  const all = new Float64Array(T);
+  const base = new Float64Array(T);
+  const mask = baseSampleMask(data);
+  const { values } = data;
+  for (let s = 0, n = sampleCount(data); s < n; s++) {
+    for (let t = 0; t < T; t++) {
+      const v = Math.abs(values[s * T + t]);
+      all[t] += v;
+      if (mask?.[s]) base[t] += v;
+    }
+  }
+  if (mask) for (let t = 0; t < T; t++) if (base[t] > 0) all[t] = base[t];
+  return all;
+}
+
+/** pprofTotals for one sample type. */
+export function pprofTotal(data: ProfileData, sampleIndex: number): number {
+  return pprofTotals(data)[sampleIndex];
+}
