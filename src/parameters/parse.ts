@@ -1,5 +1,6 @@
 import { ErrorDetail, InputError } from '../errors';
 import { Collector, podPlaceholderUrl, readCollector } from './collector';
+import type { DiffBase } from './diff-base';
 import { PPROF_ENDPOINT, ProfileType, profileTypeFromName } from './profile-types';
 import { RequestContext } from './request-context';
 import { CONTEXT_KEYS, KEYS } from './schema';
@@ -59,6 +60,8 @@ export interface CommonParameters {
   durationSeconds: number;
   expirationSeconds: number;
   secret?: { name: string; namespace: string };
+  /** diff_base / diff_base.source: what the capture is compared with (parameters/diff-base.ts). */
+  diff?: DiffBase;
 }
 
 export function requestObject(body: unknown): Record<string, unknown> {

@@ -21,7 +21,13 @@ export const KEYS = {
   targetSelector: `${PARAM}target.selector`,
   targetWorkload: `${PARAM}target.workload`,
   targetMaxPods: `${PARAM}target.max_pods`,
+  diffBase: `${PARAM}diff_base`,
+  diffBaseSource: `${PARAM}diff_base.source`,
+  diffBaseNormalize: `${PARAM}diff_base.normalize`,
 } as const;
+
+/** The keys that make a request a comparison with a base (parameters/diff-base.ts). */
+export const DIFF_KEYS = [KEYS.diffBase, KEYS.diffBaseSource, KEYS.diffBaseNormalize] as const;
 
 /** The keys that make a request profile many targets at once (parameters/targets.ts). */
 export const TARGET_KEYS = [KEYS.targetNamespace, KEYS.targetSelector, KEYS.targetWorkload, KEYS.targetMaxPods] as const;
@@ -131,5 +137,24 @@ export const requestSchema = {
       pattern: '^\\s*[A-Za-z]+/[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\\s*$',
     },
     [KEYS.targetMaxPods]: positiveInteger('With target.selector or target.workload: at most this many pods are profiled (the first by name), default 20, capped by MAX_TARGET_PODS.'),
+    [KEYS.diffBase]: {
+      description:
+        "Compare with a stored profile: the `result.profile_path` of an earlier answer (a file under DATA_ROOT's profilers/go/pprof/, of the same type). The viewer and the summary then show this capture minus that one, as `go tool pprof -diff_base`. Not with diff_base.source.",
+      type: 'string',
+      minLength: 1,
+      maxLength: 4096,
+    },
+    [KEYS.diffBaseSource]: {
+      description:
+        'Compare with a profile fetched now from this base URL, as source is fetched (the same type, duration, collector and Secret): this pod against that one, now against the canary. Not with diff_base.',
+      type: 'string',
+      maxLength: 4096,
+      pattern: '^\\s*[Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#]+',
+    },
+    [KEYS.diffBaseNormalize]: {
+      description:
+        "With diff_base or diff_base.source: true scales this capture, per sample type, to the base's total before subtracting, as `go tool pprof -normalize` does (so captures of different lengths compare by shape).",
+      anyOf: [{ type: 'boolean' }, { type: 'string', pattern: '^\\s*([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])\\s*$' }],
+    },
   },
 } as const;

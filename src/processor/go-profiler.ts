@@ -14,11 +14,13 @@ import { isGroup, ParsedRequest, parseProfilerRequest } from '../parameters/requ
 import { describeGroup } from '../parameters/targets';
 import { Analysis } from '../report/analyze';
 import { summarize } from '../report/summary';
-import { buildAnswer, viewerUrl } from '../result/answer';
+import { buildAnswer, RESULT, viewerUrl } from '../result/answer';
 import { ProfileStore } from '../storage/profile-store';
 import { ViewerRegistry } from '../viewer/registry';
 import { AnalyzePool } from '../workers/analyze-pool';
+import type { DiffInfo } from '../viewer/profile-info';
 import { acquireGated, checkIsProfile } from './acquire-one';
+import { acquireBase, diffWithBase } from './diff-base';
 import { profileGroup } from './profile-group';
 
 export interface ProcessorDeps {
@@ -48,6 +50,11 @@ export interface Profiled {
   extraAnswer?: Record<string, string>;
   /** What the summary adds (a group's per-target totals). */
   extraSummary?: Record<string, unknown>;
+  /** The bytes stored at profilePath (as fetched, or the group's merge). */
+  bytes: Uint8Array;
+  /** In a diff: the file the viewer shows and downloads (the diff), where profilePath is the capture. */
+  shownPath?: string;
+  diff?: { info: DiffInfo; baseGoroutineDump?: string };
 }
 
 /**
@@ -63,29 +70,34 @@ export async function runGoProfiler(body: unknown, deps: ProcessorDeps, signal?:
     request = parseProfilerRequest(body, config);
     const slot = deps.viewers.reserve();
     try {
-      const profiled = isGroup(request) ? await profileGroup(request, deps, timings, signal) : await profileOne(request, deps, timings, signal);
+      const profiled = await obtain(request, deps, timings, signal);
       signal?.throwIfAborted();
+      const shown = profiled.shownPath ?? profiled.profilePath;
       const live = await deps.viewers.open(
         slot,
         {
           type: request.type,
           analysis: profiled.analysis,
-          downloadName: profiled.profilePath.split('/').pop() as string,
+          downloadName: shown.split('/').pop() as string,
           source: profiled.source,
           context: request.context,
           fetchedAt: profiled.fetchedAt,
-          profilePath: profiled.profilePath,
+          profilePath: shown,
           goroutineDump: profiled.goroutineDump,
+          diff: profiled.diff?.info,
+          baseGoroutineDump: profiled.diff?.baseGoroutineDump,
           reports: deps.pool,
         },
         request.expirationSeconds,
       );
+      // A diff's summary gives both captures' values: the base's side is an aggregate of its samples alone.
+      const base = profiled.diff ? await deps.pool.report(profiled.analysis.data, { kind: 'aggregate', options: { baseOnly: true } }) : undefined;
       const answer = buildAnswer({
         viewerUrl: viewerUrl(live.id, live.port, config.advertiseAddress, config.publicBaseUrl),
         expirationSeconds: request.expirationSeconds,
         expiresAt: live.expiresAt,
         profilePath: profiled.profilePath,
-        summary: { ...summarize(request.type, profiled.analysis), ...profiled.extraSummary },
+        summary: { ...summarize(request.type, profiled.analysis, 10, base), ...profiled.extraSummary },
       });
       timings.totalMs = Math.round(performance.now() - started);
       metrics.countRequest('ok');
@@ -109,8 +121,37 @@ export async function runGoProfiler(body: unknown, deps: ProcessorDeps, signal?:
   }
 }
 
-/** One target: fetch (with the goroutine dump beside a Goroutine profile), decode in a worker, store. */
-async function profileOne(request: ProfileRequest, deps: ProcessorDeps, timings: Record<string, number>, signal?: AbortSignal): Promise<Profiled> {
+/** One target or many, compared with a base when the request names one. */
+async function obtain(request: ParsedRequest, deps: ProcessorDeps, timings: Record<string, number>, signal?: AbortSignal): Promise<Profiled> {
+  const { diff } = request;
+  if (!diff) return isGroup(request) ? profileGroup(request, deps, timings, signal) : profileOne(request, deps, timings, signal);
+  // The base is read or fetched while the capture is taken: "now against the canary" covers the same window.
+  const basePromise = acquireBase(diff, request.type, deps, signal);
+  basePromise.catch(() => undefined); // awaited below; a failing capture must not leave it unhandled
+  const captured = isGroup(request) ? await profileGroup(request, deps, timings, signal) : await profileOne(request, deps, timings, signal, false);
+  const base = await basePromise;
+  const t = performance.now();
+  const { merged, analysis } = await diffWithBase(captured, base, diff.normalize, deps, signal);
+  timings.diffMs = Math.round(performance.now() - t);
+  signal?.throwIfAborted();
+  const shownPath = await deps.store.saveDiff(captured.profilePath, merged);
+  const pod = [request.context.podNamespace, request.context.podName].filter(Boolean).join('/') || undefined;
+  const fresh = { source: captured.source, fetchedAt: captured.fetchedAt.toISOString(), profilePath: captured.profilePath, pod };
+  return {
+    ...captured,
+    analysis,
+    shownPath,
+    diff: { info: { base: base.info, new: fresh, normalized: diff.normalize }, baseGoroutineDump: base.goroutineDump },
+    extraAnswer: { ...captured.extraAnswer, [`${RESULT}diff_path`]: shownPath },
+    extraSummary: { ...captured.extraSummary, diff: { base: base.info.profilePath, base_source: base.info.source, normalized: diff.normalize } },
+  };
+}
+
+/**
+ * One target: fetch (with the goroutine dump beside a Goroutine profile), decode in a worker (not when it is only
+ * to be compared: the diff decodes it), store.
+ */
+async function profileOne(request: ProfileRequest, deps: ProcessorDeps, timings: Record<string, number>, signal?: AbortSignal, decode = true): Promise<Profiled> {
   const { config, metrics } = deps;
   let t = performance.now();
   const fetched = await acquireGated(request, deps, signal);
@@ -123,17 +164,21 @@ async function profileOne(request: ProfileRequest, deps: ProcessorDeps, timings:
 
   checkIsProfile(fetched);
   t = performance.now();
-  const analysis = await deps.pool.analyze(fetched.bytes, { maxBytes: config.maxProfileBytes }, signal).catch((error: Error) => {
-    if (signal?.aborted) throw error;
-    throw new ProfileError(`${error.message}${describeBody(fetched.contentType, fetched.bytes)}`);
-  });
+  const analysis = decode
+    ? await deps.pool.analyze(fetched.bytes, { maxBytes: config.maxProfileBytes }, signal).catch((error: Error) => {
+        if (signal?.aborted) throw error;
+        throw new ProfileError(`${error.message}${describeBody(fetched.contentType, fetched.bytes)}`);
+      })
+    : undefined;
   timings.decodeMs = Math.round(performance.now() - t);
   metrics.decodeSeconds.observe(timings.decodeMs / 1000);
 
   signal?.throwIfAborted();
   const fetchedAt = new Date();
   const profilePath = await deps.store.save(fetched.bytes, request.type, request.context, fetchedAt);
-  return { analysis, profilePath, fetchedAt, source: `${fetched.url.origin}${fetched.url.pathname}`, goroutineDump };
+  if (goroutineDump !== undefined) await deps.store.saveGoroutineDump(profilePath, goroutineDump);
+  // Undecoded only for a diff, whose analysis replaces it before anything reads it.
+  return { analysis: analysis as Analysis, bytes: fetched.bytes, profilePath, fetchedAt, source: `${fetched.url.origin}${fetched.url.pathname}`, goroutineDump };
 }
 
 /** What a log line says about a request: never the token, never the query of the source. */

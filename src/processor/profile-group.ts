@@ -39,6 +39,7 @@ export async function profileGroup(request: GroupRequest, deps: ProcessorDeps, t
   }));
   return {
     analysis,
+    bytes: merged,
     profilePath,
     fetchedAt,
     source: `${resolved.description}: ${fetched.length} of ${outcomes.length} targets`,

@@ -5,7 +5,7 @@ import { frameKeys, Granularity } from './granularity';
 import { countEdge, CountedFrames, Counts, countTotals, Edges } from './frame-counts';
 import { countFrames } from './count-frames';
 import { RefinedStacks, RefineOptions } from './refine';
-import { isDiffProfile } from './diff/base-samples';
+import { baseSampleMask, isDiffProfile } from './diff/base-samples';
 import { pprofTotals } from './total';
 
 export type { Aggregate } from './aggregate-model';
@@ -13,12 +13,14 @@ export type { Aggregate } from './aggregate-model';
 export interface AggregateOptions {
   granularity?: Granularity;
   refine?: RefineOptions;
+  /** A diff's base samples alone (their values negative, as in the diff): the base side of a diff's top table. */
+  baseOnly?: boolean;
 }
 
 export function aggregate(data: ProfileData, options: AggregateOptions = {}): Aggregate {
   const { keyOfFrame, names, files } = frameKeys(data, options.granularity ?? 'functions');
   const T = data.sampleTypes.length;
-  const stacks = new RefinedStacks(data, options.refine);
+  const stacks = new RefinedStacks(data, options.refine, options.baseOnly ? baseSampleMask(data) : undefined);
   const inlined = stacks.inlined;
   // Only a node that some inlined call enters can be marked "(inline)", so edges are counted into those alone:
   // most edges of a big profile (millions of distinct caller -> callee pairs) need no counting at all.

@@ -132,7 +132,7 @@ function sortByEntropy(g: Graph): void {
   const score = new Map(g.nodes.map((n) => [n, entropyScore(n)]));
   g.nodes.sort(
     (a, b) =>
-      Math.abs(score.get(b) as number) - Math.abs(score.get(a) as number) ||
+      abs64(score.get(b) as number) - abs64(score.get(a) as number) ||
       compareText(a.name, b.name) ||
       Math.abs(b.flat) - Math.abs(a.flat),
   );
@@ -142,7 +142,18 @@ function entropyScore(n: GraphNode): number {
   let score = 0;
   score += n.in.size === 0 ? 1 : edgeEntropy(n.in, 0);
   score += n.out.size === 0 ? 1 : edgeEntropy(n.out, n.flat);
-  return Math.trunc(score * n.cum) + n.flat;
+  const product = score * n.cum;
+  // Go's int64() of NaN, or of a float out of range, is the CPU's "integer indefinite", math.MinInt64 on amd64: a
+  // diff's edge of weight 0 (what the base took away, the new capture put back) makes 0 * log2(0), NaN. Sums wrap.
+  if (Number.isNaN(product) || Math.abs(product) >= 2 ** 63) return Number(BigInt.asIntN(64, BigInt(INT64_MIN) + BigInt(n.flat)));
+  return Math.trunc(product) + n.flat;
+}
+
+const INT64_MIN = -(2 ** 63);
+
+/** Go's abs64: math.MinInt64 stays itself (negative), so such a score sorts last. */
+function abs64(v: number): number {
+  return v === INT64_MIN ? v : Math.abs(v);
 }
 
 function edgeEntropy(edges: Map<GraphNode, GraphEdge>, self: number): number {

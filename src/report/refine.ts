@@ -54,12 +54,14 @@ export class RefinedStacks {
   private readonly sampleKept?: Uint8Array;
   private readonly showFrom?: Uint8Array;
 
-  constructor(private readonly data: ProfileData, options: RefineOptions = {}) {
+  /** only: per sample, 1 to keep it; the others are dropped before any filter (one side of a diff). */
+  constructor(private readonly data: ProfileData, options: RefineOptions = {}, only?: Uint8Array) {
     const re = compileRefine(options);
     const match = new Matcher(data);
     if (re.focus || re.ignore) this.sampleKept = keepSamples(data, match, re.focus, re.ignore);
     const byLabels = (data as LabelledProfile).keptByLabels ?? keepSamplesByLabels(data, options);
     if (byLabels) this.sampleKept = this.sampleKept ? bothKept(this.sampleKept, byLabels) : byLabels;
+    if (only) this.sampleKept = this.sampleKept ? bothKept(this.sampleKept, only) : only;
     if (re.hide || re.show) {
       this.frameKept = keepFrames(data, match, re.hide, re.show);
     }

@@ -1,6 +1,7 @@
 import { ProfileData } from '../profile/profile-data';
 import { Aggregate } from './aggregate-model';
 import { compareText } from './graph';
+import { sideTotals } from './total';
 import { formatPercent, formatValue } from './units';
 
 export interface TopRow {
@@ -44,8 +45,11 @@ export interface TopTable {
   diff?: { newTotal: number; newTotalText: string };
 }
 
-/** pprof's -top for one sample type: every function with a value, by flat (then name, then cum). */
-export function topTable(data: ProfileData, model: Aggregate, sampleIndex: number, limit = Infinity): TopTable {
+/**
+ * pprof's -top for one sample type: every function with a value, by flat (then name, then cum). In a diff, model
+ * is of new - base (pprof's -diff_base) and base, of the base's samples alone, gives each row both sides.
+ */
+export function topTable(data: ProfileData, model: Aggregate, sampleIndex: number, limit = Infinity, base?: Aggregate): TopTable {
   const T = model.typeCount;
   const { type, unit } = data.sampleTypes[sampleIndex];
   const total = model.totals[sampleIndex];
@@ -77,9 +81,33 @@ export function topTable(data: ProfileData, model: Aggregate, sampleIndex: numbe
       sumPercent: formatPercent(running, total),
       cumPercent: formatPercent(cum, total),
       ...inlineMark(model.inlineLabels[k * T + sampleIndex]),
+      ...(base ? { diff: rowDiff(flat, cum, -base.flat[k * T + sampleIndex], -base.cum[k * T + sampleIndex], unit) } : {}),
     };
   });
-  return { sampleType: type, unit, total, totalText: formatValue(total, unit), rows };
+  const table: TopTable = { sampleType: type, unit, total, totalText: formatValue(total, unit), rows };
+  if (base) {
+    const newTotal = sideTotals(data).new[sampleIndex];
+    table.diff = { newTotal, newTotalText: formatValue(newTotal, unit) };
+  }
+  return table;
+}
+
+/** A diff row's sides: the base's values (made positive again) and the new capture's, delta + base. */
+function rowDiff(flat: number, cum: number, baseFlat: number, baseCum: number, unit: string): TopRowDiff {
+  const newFlat = flat + baseFlat;
+  const newCum = cum + baseCum;
+  return {
+    newFlat,
+    baseFlat,
+    newCum,
+    baseCum,
+    newFlatText: formatValue(newFlat, unit),
+    baseFlatText: formatValue(baseFlat, unit),
+    newCumText: formatValue(newCum, unit),
+    baseCumText: formatValue(baseCum, unit),
+    flatChange: baseFlat === 0 ? null : flat / baseFlat,
+    cumChange: baseCum === 0 ? null : cum / baseCum,
+  };
 }
 
 function inlineMark(code: number): Pick<TopRow, 'inline'> {

@@ -6,6 +6,19 @@ import { baseSampleMask } from './diff/base-samples';
  * sample, before any refinement; in a diff, over the base's samples only, so "+10%" is of the base.
  */
 export function pprofTotals(data: ProfileData): Float64Array {
+  return sideTotals(data).pprof;
+}
+
+/** pprofTotal for one sample type. */
+export function pprofTotal(data: ProfileData, sampleIndex: number): number {
+  return pprofTotals(data)[sampleIndex];
+}
+
+/**
+ * Per sample type: pprof's total; and in a diff the new capture's (the sum of |value| over the samples that are
+ * not the base's), which the views show beside pprof's, the base's.
+ */
+export function sideTotals(data: ProfileData): { pprof: Float64Array; new: Float64Array } {
   const T = data.sampleTypes.length;
   const all = new Float64Array(T);
   const base = new Float64Array(T);
@@ -18,11 +31,7 @@ export function pprofTotals(data: ProfileData): Float64Array {
       if (mask?.[s]) base[t] += v;
     }
   }
+  const fresh = all.map((v, t) => v - base[t]);
   if (mask) for (let t = 0; t < T; t++) if (base[t] > 0) all[t] = base[t];
-  return all;
-}
-
-/** pprofTotals for one sample type. */
-export function pprofTotal(data: ProfileData, sampleIndex: number): number {
-  return pprofTotals(data)[sampleIndex];
+  return { pprof: all, new: fresh };
 }

@@ -1,4 +1,5 @@
 import { Aggregate } from '../report/aggregate';
+import { isDiffProfile } from '../report/diff/base-samples';
 import { CallGraphData, CallGraphRequest } from '../report/callgraph';
 import { FlameSearchRequest, FlameSearchResult, searchByCum } from '../report/flame-search';
 import { FlameStacks, FlameStacksOptions } from '../report/flame-stacks';
@@ -48,6 +49,14 @@ export class ProfileViews {
     return this.cache.get(cacheKey({ view: 'aggregate', ...options }), () => this.runner.report(data, { kind: 'aggregate', options }));
   }
 
+  /** A diff's base side of the same view: its samples alone, negative as in the diff (undefined: not a diff). */
+  baseAggregate(request: AggregateRequest): Promise<Aggregate> | undefined {
+    const { data } = this.profile.analysis;
+    if (!isDiffProfile(data)) return undefined;
+    const options = { granularity: request.granularity, refine: request.refine, baseOnly: true };
+    return this.cache.get(cacheKey({ view: 'aggregate', ...options }), () => this.runner.report(data, { kind: 'aggregate', options }));
+  }
+
   callGraph(request: CallGraphRequest): Promise<CallGraphData> {
     const { data } = this.profile.analysis;
     return this.cache.get(cacheKey({ view: 'callgraph', ...request }), () => this.runner.report(data, { kind: 'callgraph', request }));
@@ -74,10 +83,13 @@ export class ProfileViews {
     return this.cache.get(key, () => this.runner.report(data, { kind: 'flamegraph', stacks, request, total }));
   }
 
-  /** What a search covers: from the decode's cum when one function matches and nothing is refined, else a scan of the stacks. */
+  /**
+   * What a search covers: from the decode's cum when one function matches and nothing is refined, else a scan of
+   * the stacks; in a diff always the scan, which sums the frames' widths (the cum is new minus base).
+   */
   async flameSearch(view: FlameRequest, request: FlameSearchRequest): Promise<FlameSearchResult> {
     const { data, model } = this.profile.analysis;
-    const byCum = !isRefined(view.refine) && view.granularity === 'functions' ? searchByCum(model, request) : undefined;
+    const byCum = !isRefined(view.refine) && view.granularity === 'functions' && !isDiffProfile(data) ? searchByCum(model, request) : undefined;
     if (byCum) return byCum;
     const stacks = await this.flameStacks(view);
     const key = cacheKey({ view: 'flamesearch', ...flameView(view), ...request });

@@ -1,7 +1,8 @@
 import fs from 'node:fs/promises';
 import { InputError, NotFoundError } from '../errors';
 import { flameGraphSvg } from '../report/flamegraph-svg';
-import { refineGoroutines } from '../report/goroutines';
+import { goroutineGrowth, GoroutineGrowthReport } from '../report/diff/goroutine-growth';
+import { GoroutineDump, GoroutineGroup, parseGoroutineDump, refineGoroutines } from '../report/goroutines';
 import { GRANULARITIES } from '../report/granularity';
 import { REFINE_OPTION_KEYS } from '../report/refine';
 import { LABEL_FRAME_KEYS, TAG_FILTER_KEYS } from '../report/tags/tag-options';
@@ -48,7 +49,8 @@ export const API_ROUTES: Record<string, Handler> = {
     refuseLabelOptions(view);
     const dump = viewsOf(profile).goroutines();
     if (!dump) return json({ available: false, total: 0, groups: [] });
-    return json({ available: true, total: dump.total, groups: refineGoroutines(dump, view.refine) });
+    const groups = refineGoroutines(dump, view.refine);
+    return json({ available: true, total: dump.total, groups, ...growthOf(profile, groups, view) });
   },
   download: async (profile) => attachment(await readStored(profile), 'application/octet-stream', profile.downloadName),
   'download/flamegraph.svg': async (profile, query) => {
@@ -79,6 +81,24 @@ function viewOf(profile: ViewerProfile, query: URLSearchParams): ViewQuery {
   return parseViewQuery(profile.analysis.data, query);
 }
 
+/** A Goroutine diff with both dumps: the groups that grew (or shrank) from the base, refined as the groups are. */
+function growthOf(profile: ViewerProfile, groups: GoroutineGroup[], view: ViewQuery): { growth?: GoroutineGrowthReport } {
+  const base = baseDumpOf(profile);
+  if (!profile.diff || !base) return {};
+  const growth = goroutineGrowth(refineGoroutines(base, view.refine), groups);
+  return { growth: { baseFetchedAt: profile.diff.base.fetchedAt, baseTotal: base.total, groups: growth } };
+}
+
+const baseDumps = new WeakMap<ViewerProfile, GoroutineDump>();
+
+/** A Goroutine diff's base dump, parsed once per viewer. */
+function baseDumpOf(profile: ViewerProfile): GoroutineDump | undefined {
+  if (profile.baseGoroutineDump === undefined) return undefined;
+  let dump = baseDumps.get(profile);
+  if (!dump) baseDumps.set(profile, (dump = parseGoroutineDump(profile.baseGoroutineDump)));
+  return dump;
+}
+
 /** The goroutine?debug=2 dump carries no labels: a label option there would silently keep everything. */
 function refuseLabelOptions(view: ViewQuery): void {
   const key = [...TAG_FILTER_KEYS, ...LABEL_FRAME_KEYS].find((k) => view.refine[k]);
@@ -101,8 +121,9 @@ async function peekAt(profile: ViewerProfile, view: ViewQuery, name: string | nu
 }
 
 async function top(profile: ViewerProfile, view: ViewQuery) {
-  const model = await viewsOf(profile).aggregate({ granularity: view.granularity, refine: view.refine });
-  return topTable(profile.analysis.data, model, view.sampleIndex);
+  const request = { granularity: view.granularity, refine: view.refine };
+  const [model, base] = await Promise.all([viewsOf(profile).aggregate(request), viewsOf(profile).baseAggregate(request)]);
+  return topTable(profile.analysis.data, model, view.sampleIndex, Infinity, base);
 }
 
 async function flame(profile: ViewerProfile, view: ViewQuery, inverted: boolean, cut: { zoom: string[]; resolution: number }) {
@@ -129,6 +150,7 @@ function profileInfo(profile: ViewerProfile, expiresAt: Date): ProfileInfo {
     downloadName: profile.downloadName,
     granularities: [...GRANULARITIES],
     hasGoroutineDump: profile.goroutineDump !== undefined,
+    ...(profile.diff ? { diff: profile.diff } : {}),
   };
 }
 

@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { abortable } from '../abortable';
 import { ProfileError } from '../errors';
 import { DecodeOptions } from '../profile/decode';
+import { IncompatibleProfilesError } from '../profile/merge/combine-headers';
 import type { MergeInput } from '../profile/merge/merge-profiles';
 import { ProfileData } from '../profile/profile-data';
 import { Analysis } from '../report/analyze';
@@ -12,7 +13,7 @@ import { ReportJob, ReportResult, ReportRunner } from '../report/jobs';
 export type WorkerMessage =
   | { id: number; kind: 'analyze'; bytes: ArrayBuffer; options: DecodeOptions }
   | { id: number; kind: 'report'; data: ProfileData; job: ReportJob }
-  | { id: number; kind: 'merge'; inputs: Array<{ name: string; bytes: ArrayBuffer; labels: Record<string, string> }>; options: DecodeOptions }
+  | { id: number; kind: 'merge'; inputs: Array<{ name: string; bytes: ArrayBuffer; labels: Record<string, string> }>; options: DecodeOptions; diff?: { normalize: boolean } }
   | { id: number; kind: 'gc' };
 
 export type WorkerReply =
@@ -75,6 +76,17 @@ export class AnalyzePool implements ReportRunner {
     const message: WorkerMessage = { id: this.nextId++, kind: 'merge', inputs: copies, options };
     const transfer = copies.map((c) => c.bytes);
     return abortable(this.submit(message, transfer, 'merging profiles', undefined, signal), signal) as Promise<{ merged: Uint8Array; analysis: Analysis }>;
+  }
+
+  /**
+   * pprof's -diff_base: the base negated, labelled pprof::base and merged with the new profile (normalize: the new
+   * one scaled to the base's total first), then decoded. Other sample types: an IncompatibleProfilesError.
+   */
+  diffAndAnalyze(fresh: MergeInput, base: MergeInput, options: DecodeOptions & { normalize: boolean }, signal?: AbortSignal): Promise<{ merged: Uint8Array; analysis: Analysis }> {
+    const copies = [fresh, base].map((input) => ({ name: input.name, labels: input.labels, bytes: Uint8Array.from(input.bytes).buffer }));
+    const message: WorkerMessage = { id: this.nextId++, kind: 'merge', inputs: copies, options: { maxBytes: options.maxBytes }, diff: { normalize: options.normalize } };
+    const transfer = copies.map((c) => c.bytes);
+    return abortable(this.submit(message, transfer, 'comparing profiles', undefined, signal), signal) as Promise<{ merged: Uint8Array; analysis: Analysis }>;
   }
 
   /** Runs a report job on the profile's shared arrays: nothing but its strings is copied to the worker. */
@@ -173,7 +185,7 @@ export class AnalyzePool implements ReportRunner {
       if (pending) {
         clearTimeout(pending.timer);
         if ('result' in reply) pending.resolve(reply.result);
-        else pending.reject(new ProfileError(reply.error.message));
+        else pending.reject(reply.error.name === IncompatibleProfilesError.name ? new IncompatibleProfilesError(reply.error.message) : new ProfileError(reply.error.message));
       }
       this.dispatch();
     });

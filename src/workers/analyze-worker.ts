@@ -1,5 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import zlib from 'node:zlib';
+import { mergeDiff } from '../profile/merge/merge-diff';
 import { mergeProfilesRaw } from '../profile/merge/merge-profiles';
 import { transferables } from '../profile/profile-data';
 import { analyze, Analysis } from '../report/analyze';
@@ -25,7 +26,8 @@ parentPort?.on('message', (message: WorkerMessage) => {
     } else if (message.kind === 'merge') {
       const inputs = message.inputs.map((input) => ({ ...input, bytes: new Uint8Array(input.bytes) }));
       // Decoded before gzip, so that the decode does not gunzip what was just written.
-      const raw = mergeProfilesRaw(inputs, { maxBytes: message.options.maxBytes });
+      const { maxBytes } = message.options;
+      const raw = message.diff ? mergeDiff(inputs[0], inputs[1], { maxBytes, normalize: message.diff.normalize }) : mergeProfilesRaw(inputs, { maxBytes });
       const analysis = analyze(raw, message.options);
       const gzipped = zlib.gzipSync(raw, { level: 1 });
       // Transfer only a buffer the array has to itself (zlib may hand out a slice of a larger one).

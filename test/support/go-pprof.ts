@@ -54,6 +54,10 @@ export interface GoPprofOptions {
   /** pprof's label pseudo frames: comma-separated label keys whose values become frames at the root / the leaf. */
   tagRoot?: string;
   tagLeaf?: string;
+  /** pprof's -diff_base: this profile's samples are subtracted (negated, labelled pprof::base) from the others. */
+  diffBase?: string;
+  /** pprof's -normalize: with diffBase, the profile is scaled to the base's total first. */
+  normalize?: boolean;
 }
 
 export interface GoPprofRow {
@@ -88,6 +92,8 @@ function pprofArgs(profilePath: string | string[], opts: GoPprofTextOptions, rep
   if (opts.tagHide !== undefined) args.push(`-taghide=${opts.tagHide}`);
   if (opts.tagRoot !== undefined) args.push(`-tagroot=${opts.tagRoot}`);
   if (opts.tagLeaf !== undefined) args.push(`-tagleaf=${opts.tagLeaf}`);
+  if (opts.diffBase !== undefined) args.push(`-diff_base=${opts.diffBase}`);
+  if (opts.normalize) args.push('-normalize');
   // Several files: pprof merges them (profile.Merge), as `go tool pprof a.pb.gz b.pb.gz` does.
   args.push(...[profilePath].flat());
   return args;

@@ -93,6 +93,8 @@ export interface GoTargetOptions {
   token?: string;
   /** Built with this GOEXPERIMENT (e.g. goroutineleakprofile, for /debug/pprof/goroutineleak in Go 1.26). */
   experiment?: string;
+  /** Percent of one core its CPU burner takes (-cpu-duty), default 100. */
+  cpuDuty?: number;
 }
 
 export interface GoTarget {
@@ -107,6 +109,7 @@ export async function startGoTarget(opts: GoTargetOptions = {}): Promise<GoTarge
   const args = ['-addr', '127.0.0.1:0'];
   if (opts.tls) args.push('-tls-cert', opts.tls.cert, '-tls-key', opts.tls.key);
   if (opts.token) args.push('-token', opts.token);
+  if (opts.cpuDuty !== undefined) args.push('-cpu-duty', String(opts.cpuDuty));
 
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

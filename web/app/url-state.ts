@@ -11,7 +11,9 @@ export const TEXT_REFINE_KEYS = [...REGEX_REFINE_KEYS, ...TAG_REFINE_KEYS] as co
 
 export type View = 'flame' | 'graph' | 'goroutines' | 'labels';
 const VIEWS: readonly View[] = ['flame', 'graph', 'goroutines', 'labels'];
-export type SortKey = 'flat' | 'cum';
+/** The top table's columns; a diff's table has each side's flat and cum and their change too. */
+export const SORT_KEYS = ['flat', 'cum', 'newFlat', 'baseFlat', 'flatChange', 'newCum', 'baseCum', 'cumChange', 'name'] as const;
+export type SortKey = (typeof SORT_KEYS)[number];
 
 export interface ViewState {
   view: View;
@@ -24,6 +26,8 @@ export interface ViewState {
   /** The selected function (top table row, peek). */
   fn: string;
   sort: SortKey;
+  /** The sort's column clicked again: the other way round (`sort=-flat` in the URL). */
+  sortReverse: boolean;
   /** Top table filter. */
   filter: string;
   /** A second tagfocus, shown side by side with the first (only while tagfocus is set). */
@@ -44,10 +48,16 @@ export function parseState(search: string): ViewState {
     inverted: q.get('inverted') === '1',
     zoom: q.get('zoom')?.split(ZOOM_SEPARATOR).filter(Boolean) ?? [],
     fn: q.get('fn') ?? '',
-    sort: q.get('sort') === 'cum' ? 'cum' : 'flat',
+    ...parseSort(q.get('sort') ?? ''),
     filter: q.get('filter') ?? '',
     compare: q.get('compare') ?? '',
   };
+}
+
+function parseSort(text: string): { sort: SortKey; sortReverse: boolean } {
+  const sortReverse = text.startsWith('-');
+  const key = sortReverse ? text.slice(1) : text;
+  return SORT_KEYS.includes(key as SortKey) ? { sort: key as SortKey, sortReverse } : { sort: 'flat', sortReverse: false };
 }
 
 /** Only what differs from the defaults, so links stay short. */
@@ -59,7 +69,7 @@ export function serializeState(state: ViewState): string {
   if (state.inverted) q.set('inverted', '1');
   if (state.zoom.length) q.set('zoom', state.zoom.join(ZOOM_SEPARATOR));
   if (state.fn) q.set('fn', state.fn);
-  if (state.sort !== 'flat') q.set('sort', state.sort);
+  if (state.sort !== 'flat' || state.sortReverse) q.set('sort', `${state.sortReverse ? '-' : ''}${state.sort}`);
   if (state.filter) q.set('filter', state.filter);
   if (isComparing(state)) q.set('compare', state.compare);
   return q.toString();

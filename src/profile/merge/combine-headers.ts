@@ -6,6 +6,9 @@ export type MergedHeader = ProfileHeader;
 
 type Header = Pick<MergeSource, keyof ProfileHeader | 'name'>;
 
+/** Two profiles pprof would not merge: other sample types or another period type. */
+export class IncompatibleProfilesError extends ProfileError {}
+
 /**
  * pprof's compatible(): the sample types (type and unit, in order) and the period type must be the first
  * profile's, else the merge fails naming the profile that differs and what differs (the sample types when both do).
@@ -14,10 +17,10 @@ export function checkCompatible(first: Header, other: Header): void {
   const a = first.sampleTypes;
   const b = other.sampleTypes;
   if (a.length !== b.length || a.some((t, i) => !sameType(t, b[i]))) {
-    throw new ProfileError(`merging profiles: ${other.name} has sample types ${describeList(b)}, unlike ${first.name}'s ${describeList(a)}`);
+    throw new IncompatibleProfilesError(`merging profiles: ${other.name} has sample types ${describeList(b)}, unlike ${first.name}'s ${describeList(a)}`);
   }
   if (!sameType(first.periodType, other.periodType)) {
-    throw new ProfileError(`merging profiles: ${other.name} has period type ${describe(other.periodType)}, unlike ${first.name}'s ${describe(first.periodType)}`);
+    throw new IncompatibleProfilesError(`merging profiles: ${other.name} has period type ${describe(other.periodType)}, unlike ${first.name}'s ${describe(first.periodType)}`);
   }
 }
 

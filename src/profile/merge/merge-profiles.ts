@@ -16,6 +16,11 @@ export interface MergeInput {
   bytes: Uint8Array;
   /** String labels added to every sample of this input (an empty value adds nothing: pprof cannot hold one). */
   labels: Record<string, string>;
+  /**
+   * Per sample type, a factor its values are multiplied by (rounded, as pprof's Profile.ScaleN): -1 for a diff's
+   * base, the ratio of totals for -normalize. Samples left all zero are dropped, as pprof drops them.
+   */
+  scale?: readonly number[];
 }
 
 export interface MergeOptions {
@@ -61,7 +66,10 @@ function mergeRaw(inputs: MergeInput[], maxBytes: number, maxOutputBytes: number
     const merger = samples;
     naming(input.name, () => {
       tables.begin(source);
-      merger.add(source, tables, addedLabels(tables.strings, input.labels));
+      if (input.scale && input.scale.length !== source.sampleTypes.length) {
+        throw new ProfileError(`merging profiles: ${input.scale.length} scale factors for ${source.sampleTypes.length} sample types`);
+      }
+      merger.add(source, tables, addedLabels(tables.strings, input.labels), input.scale);
     });
   }
   const outBudget = new OutputBudget(maxOutputBytes);

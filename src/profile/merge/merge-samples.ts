@@ -24,7 +24,8 @@ export class SampleMerger {
     this.values = new Float64Array(valueCount);
   }
 
-  add(source: MergeSource, tables: TableMerger, added: AddedLabels): void {
+  /** scale: per sample type, a factor each value is multiplied by and rounded (pprof's ScaleN), as -diff_base negates its base. */
+  add(source: MergeSource, tables: TableMerger, added: AddedLabels, scale?: readonly number[]): void {
     const bounds = source.sampleBounds;
     const r = new WireReader(source.buf);
     const labelReader = new WireReader(source.buf);
@@ -34,6 +35,7 @@ export class SampleMerger {
     const arena = this.table.arena;
     for (let i = 0; i < bounds.length; i += 2) {
       this.read(r.reset(bounds.get(i), bounds.get(i + 1)), labelReader, tables, i / 2);
+      if (scale && !scaleValues(this.values, scale)) continue;
       if (isZero(this.values)) continue;
       const start = arena.length;
       this.writeLocations(arena, tables, cache);
@@ -129,4 +131,49 @@ export class SampleMerger {
 function isZero(values: Float64Array): boolean {
   for (let i = 0; i < values.length; i++) if (values[i] !== 0) return false;
   return true;
+}
+
+/**
+ * profile.ScaleN: each value times its type's factor, rounded as Go's math.Round (half away from zero). Returns
+ * whether pprof keeps the sample: some scaled value is not zero (with every factor 1, nothing is scaled).
+ */
+function scaleValues(values: Float64Array, scale: readonly number[]): boolean {
+  if (scale.every((ratio) => ratio === 1)) return true;
+  let keep = false;
+  for (let i = 0; i < values.length; i++) {
+    const ratio = scale[i];
+    if (ratio === 1) continue;
+    const v = values[i] * ratio;
+    values[i] = v < 0 ? -Math.round(-v) : Math.round(v);
+    keep ||= values[i] !== 0;
+  }
+  return keep;
+}
+
+/** Per sample type, the sum of the source's sample values (what pprof's Profile.Normalize compares). */
+export function sampleValueSums(source: MergeSource): Float64Array {
+  const sums = new Float64Array(source.sampleTypes.length);
+  const bounds = source.sampleBounds;
+  const r = new WireReader(source.buf);
+  for (let i = 0; i < bounds.length; i += 2) {
+    r.reset(bounds.get(i), bounds.get(i + 1));
+    let t = 0;
+    const add = (v: number) => {
+      if (t < sums.length) sums[t] += v;
+      t++;
+    };
+    while (!r.done) {
+      const key = r.key();
+      const field = key >>> 3;
+      const wire = key & 7;
+      if (field !== 2) r.skip(wire);
+      else if (wire === VARINT) add(r.varint());
+      else if (wire !== LENGTH_DELIMITED) throw wrongWire(r, field, wire);
+      else {
+        const end = r.lengthEnd();
+        while (r.pos < end) add(r.varint());
+      }
+    }
+  }
+  return sums;
 }

@@ -1,14 +1,11 @@
 import { ProfileData, sampleCount } from '../../profile/profile-data';
+import { BASE_LABEL_KEY, BASE_LABEL_VALUE } from '../../profile/diff-label';
 import { LabelSets } from '../tags/sample-labels';
-
-/** The label pprof's -diff_base puts on every sample of the base (negated) profile: "pprof::base" = "true". */
-export const BASE_LABEL_KEY = 'pprof::base';
-export const BASE_LABEL_VALUE = 'true';
 
 const masks = new WeakMap<Float64Array, Uint8Array | null>();
 
 /**
- * Per sample, 1 when it came from the diff base (profile.Sample.DiffBaseSample: its first "pprof::base" value is
+ * Per sample, 1 when it came from the diff base (profile.Sample.DiffBaseSample: one of its "pprof::base" values is
  * "true"); undefined when no sample did, so the profile is not a diff. Computed once per profile's values array
  * (a worker sees the same shared buffer under a new object, and computes it again: one pass over the label sets).
  */
@@ -24,7 +21,7 @@ export function baseSampleMask(data: ProfileData): Uint8Array | undefined {
     if (set === 0) continue;
     let base = isBaseSet.get(set);
     if (base === undefined) {
-      base = sets.mapOf(set).get(BASE_LABEL_KEY)?.[0] === BASE_LABEL_VALUE;
+      base = sets.mapOf(set).get(BASE_LABEL_KEY)?.includes(BASE_LABEL_VALUE) === true;
       isBaseSet.set(set, base);
     }
     if (base) (mask ??= new Uint8Array(n))[s] = 1;

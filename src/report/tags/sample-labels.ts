@@ -11,9 +11,24 @@ export const BYTES_UNIT = 'bytes';
 export function parseJoinedLabels(joined: string): Array<[string, string]> {
   if (!joined) return [];
   return joined.split('\\n').map((pair) => {
-    const colon = pair.indexOf(':');
+    const colon = keyEnd(pair);
     return [pair.slice(0, colon), pair.slice(colon + 1)];
   });
+}
+
+/**
+ * Where "key:value" splits: at the first colon that is not one of a "::" pair, so that pprof's own keys
+ * ("pprof::base", which -diff_base puts on the base's samples) stay whole while values keep theirs (URLs).
+ */
+function keyEnd(pair: string): number {
+  for (let i = pair.indexOf(':'); i >= 0; i = pair.indexOf(':', i + 1)) {
+    if (pair[i + 1] === ':') {
+      i++;
+      continue;
+    }
+    return i;
+  }
+  return pair.length;
 }
 
 /** Each distinct label string of a profile parsed once, on first use: profiles have few, shared by many samples. */
