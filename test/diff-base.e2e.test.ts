@@ -1,5 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import Ajv from 'ajv';
+import yaml from 'js-yaml';
 import { KEYS } from '../src/parameters/schema';
 import { RESULT } from '../src/result/answer';
 import { goPprofDot, goPprofPeek, goPprofTool, goPprofTop, GoPprofOptions } from './support/go-pprof';
@@ -30,7 +32,7 @@ const post = (params: Record<string, unknown>) => request(`${svc.url}/processor/
 const change = async (t: GoTarget) => expect((await request(`${t.url}/change`)).status).toBe(200);
 
 async function capture(type: string, extra: Record<string, unknown> = {}, source = target.url): Promise<Body> {
-  const answer = await post({ [KEYS.source]: source, [KEYS.type]: type, ...extra });
+  const answer = await post({ ...(source ? { [KEYS.source]: source } : {}), [KEYS.type]: type, ...extra });
   if (answer.status !== 200) throw new Error(`${answer.status}: ${answer.body.toString()}`);
   return answer.json();
 }
@@ -40,6 +42,14 @@ const api = async (body: Body, route: string, params: Record<string, string> = {
   expect(answer.status).toBe(200);
   return answer.json();
 };
+
+const doc = yaml.load(fs.readFileSync(path.join(__dirname, '..', 'openapi.yaml'), 'utf8')) as object;
+const ajv = new Ajv({ strict: false, allErrors: true });
+ajv.addSchema(doc, 'openapi');
+function expectValid(name: string, value: unknown) {
+  const validate = ajv.getSchema(`openapi#/components/schemas/${name}`) as ReturnType<Ajv['compile']>;
+  expect(validate(value) ? [] : validate.errors).toEqual([]);
+}
 
 const rows = (top: { rows: Array<{ name: string; flat: number; cum: number }> }) => top.rows.map((r) => [r.name, r.flat, r.cum]);
 
@@ -153,6 +163,13 @@ describe('a heap diff against a stored base', () => {
     expect((await api(normalized, 'api/profile')).diff.normalized).toBe(true);
   });
 
+  test('the answer and the diff views are as openapi.yaml says', async () => {
+    expectValid('GoProfilerResult', diff);
+    expectValid('Summary', JSON.parse(diff[`${RESULT}summary`]));
+    expectValid('TopTable', await api(diff, 'api/top'));
+    expectValid('ProfileInfo', await api(diff, 'api/profile'));
+  });
+
   test('api/profile tells both captures apart, the base named as such', async () => {
     const info = await api(diff, 'api/profile');
     expect(info.diff.base).toMatchObject({ profilePath: basePath, source: `stored profile ${basePath}` });
@@ -162,6 +179,25 @@ describe('a heap diff against a stored base', () => {
     const download = await request(`${diff[`${RESULT}viewer_url`].replace(/\/$/, '')}/download`);
     expect(download.body.equals(fs.readFileSync(diff[`${RESULT}diff_path`]))).toBe(true);
   });
+});
+
+describe('many targets compared with a base', () => {
+  test('sources: the merged capture minus a stored merged base equals pprof -diff_base on the merged files, per-target labels kept', async () => {
+    const sources = `${target.url}, ${canary.url}`;
+    const base = await capture('Heap', { [KEYS.sources]: sources }, '');
+    await change(canary);
+    const diff = await capture('Heap', { [KEYS.sources]: sources, [KEYS.diffBase]: base[`${RESULT}profile_path`] }, '');
+    const [newPath, basePath] = [diff[`${RESULT}profile_path`], base[`${RESULT}profile_path`]];
+    expect(await goPprofFiles([diff[`${RESULT}diff_path`]], ['-raw'])).toEqual(await goPprofFiles([newPath], ['-raw', `-diff_base=${basePath}`]));
+    const reference = await goPprofTop(newPath, { diffBase: basePath, tagFocus: `source=${canary.url}` });
+    const top = await api(diff, 'api/top', { tagfocus: `source=${canary.url}` });
+    expect([top.total, rows(top)]).toEqual([reference.total, reference.rows.map((r) => [r.name, r.flat, r.cum])]);
+    // Only the canary changed: its allocSession grew by 4 MiB, the target's by nothing.
+    const session = (focus: string) => api(diff, 'api/top', { tagfocus: `source=${focus}` }).then((t) => t.rows.find((r: { name: string }) => r.name === 'main.allocSession')?.flat ?? 0);
+    expect(await session(canary.url)).toBe(4 << 20);
+    expect(await session(target.url)).toBe(0);
+    expect(JSON.parse(diff[`${RESULT}targets`]).map((t: { outcome: string }) => t.outcome)).toEqual(['ok', 'ok']);
+  }, 60_000);
 });
 
 describe('a goroutine leak caught by what grew', () => {
