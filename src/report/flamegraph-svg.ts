@@ -1,3 +1,5 @@
+import { diffColor } from './diff/diff-colors';
+import { diffLine } from './diff/diff-text';
 import { FlameGraphData } from './flamegraph';
 import { compareText } from './graph';
 import { formatPercent, formatValue } from './units';
@@ -15,16 +17,19 @@ const FRAME_HEIGHT = 16;
 const FONT_SIZE = 12;
 const CHAR_WIDTH = 7; // a 12px monospace character, near enough to fit labels without measuring
 const MIN_WIDTH = 0.1; // px: narrower frames are left out, as flamegraph.pl's --minwidth
+const DIFF_NOTE = 'Sized by the new capture (frames gone since the base by the base); red-orange grew, blue shrank, by how much relative to the base';
 
 /**
  * A standalone flame graph SVG, like flamegraph.pl's: one rectangle per call tree node, its width its value, a
  * <title> for hover. No script, no external reference. Every name is XML-escaped text: names come from the
- * profiled, untrusted program.
+ * profiled, untrusted program. A diff's frames are coloured by their change and their titles give both captures'
+ * values, as in the viewer.
  */
 export function flameGraphSvg(graph: FlameGraphData, options: FlameGraphSvgOptions): string {
   const width = options.width ?? 1200;
   const pad = 10;
-  const header = 24 + (options.subtitle?.length ?? 0) * 16;
+  const subtitle = [...(options.subtitle ?? []), ...(graph.diff ? [DIFF_NOTE] : [])];
+  const header = 24 + subtitle.length * 16;
   const layout = layOut(graph, (width - 2 * pad) / Math.max(graph.value[0] ?? 0, 1));
   const rows = layout.maxDepth + 1;
   const height = header + rows * FRAME_HEIGHT + 2 * pad;
@@ -34,16 +39,20 @@ export function flameGraphSvg(graph: FlameGraphData, options: FlameGraphSvgOptio
     `<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`,
     `<rect x="0" y="0" width="${width}" height="${height}" fill="#f8f8f8"/>`,
     `<text x="${width / 2}" y="20" font-family="sans-serif" font-size="16" text-anchor="middle">${xmlText(options.title)}</text>`,
-    ...(options.subtitle ?? []).map((line, i) => `<text x="${width / 2}" y="${38 + i * 16}" font-family="sans-serif" font-size="12" text-anchor="middle" fill="#555">${xmlText(line)}</text>`),
+    ...subtitle.map((line, i) => `<text x="${width / 2}" y="${38 + i * 16}" font-family="sans-serif" font-size="12" text-anchor="middle" fill="#555">${xmlText(line)}</text>`),
     `<g font-family="monospace" font-size="${FONT_SIZE}">`,
   ];
   for (const node of layout.nodes) {
     const name = node.index === 0 ? 'all' : graph.names[graph.name[node.index]];
     const value = graph.value[node.index];
-    const tip = `${name} (${formatValue(value, graph.unit)}, ${formatPercent(value, graph.total)})`;
+    const { diff } = graph;
+    const tip = diff
+      ? `${name} (${diffLine(diff.newValue[node.index], diff.baseValue[node.index], graph.unit)})`
+      : `${name} (${formatValue(value, graph.unit)}, ${formatPercent(value, graph.total)})`;
+    const fill = diff ? diffColor(diff.newValue[node.index], diff.baseValue[node.index], { dark: false }) : color(name, node.index === 0);
     const x = pad + node.x;
     const top = y(node.depth);
-    out.push(`<g><title>${xmlText(tip)}</title><rect x="${x.toFixed(1)}" y="${top}" width="${node.width.toFixed(1)}" height="${FRAME_HEIGHT - 1}" fill="${color(name, node.index === 0)}" rx="2"/>`);
+    out.push(`<g><title>${xmlText(tip)}</title><rect x="${x.toFixed(1)}" y="${top}" width="${node.width.toFixed(1)}" height="${FRAME_HEIGHT - 1}" fill="${fill}" rx="2"/>`);
     const label = fit(name, node.width);
     if (label) out.push(`<text x="${(x + 3).toFixed(1)}" y="${top + FRAME_HEIGHT - 4}">${xmlText(label)}</text>`);
     out.push('</g>');

@@ -42,6 +42,11 @@ export interface FlameGraphData {
   zoom: number;
   /** Children worth less than this were left out. */
   minValue: number;
+  /**
+   * A diff profile's (pprof's -diff_base): per node, its cum in the new capture and in the base, both positive. Its
+   * value is then its width: the new value, plus the base value of what below it exists only in the base (diff/).
+   */
+  diff?: { newValue: number[]; baseValue: number[] };
 }
 
 /**
@@ -57,6 +62,11 @@ export function flameGraph(
   /** pprof's total, when the caller has it already (the decode's model): otherwise one more pass over the samples. */
   total = pprofTotal(data, request.sampleIndex),
 ): FlameGraphData {
+  return flameGraphKeyed(data, stacks, request, total).graph;
+}
+
+/** flameGraph, with each node's key in the stacks (-1 for the root): what a pass over the stacks needs to find the nodes again. */
+export function flameGraphKeyed(data: ProfileData, stacks: FlameStacks, request: FlameGraphRequest, total: number): KeyedFlameGraph {
   const frontier = frontierOf(data, stacks, request.sampleIndex);
   const path = followZoom(frontier, stacks.names, request.zoom);
   const out = new FlameOutput(data, stacks, request.sampleIndex);
@@ -68,10 +78,15 @@ export function flameGraph(
   if (!tree) {
     // More frames wide enough to draw than an answer holds: the depth-first cut, which stops at MAX_NODES.
     const keyed = stacks.form === 'keys' ? stacks : keyStacks(data, { granularity: stacks.granularity, refine: {}, inverted: stacks.inverted });
-    return partitionCut(data, keyed, request, total);
+    return partitionCutKeyed(data, keyed, request, total);
   }
   tree.emit(out, zoom);
-  return out.result(zoom, minValue, total);
+  return { graph: out.result(zoom, minValue, total), keys: out.keys };
+}
+
+export interface KeyedFlameGraph {
+  graph: FlameGraphData;
+  keys: number[];
 }
 
 /** The zoom path's frames, and per depth 0 .. depth (0 is the root) the value of the stacks that follow it that far, and that end there. */
@@ -211,6 +226,10 @@ function reversePairs(tasks: number[], from: number): void {
  * profile, which makes it slow on large ones: the level cut gives the same answer, in the same order, faster.
  */
 export function partitionCut(data: ProfileData, stacks: KeyStacks, request: FlameGraphRequest, total = pprofTotal(data, request.sampleIndex)): FlameGraphData {
+  return partitionCutKeyed(data, stacks, request, total).graph;
+}
+
+function partitionCutKeyed(data: ProfileData, stacks: KeyStacks, request: FlameGraphRequest, total: number): KeyedFlameGraph {
   const t = request.sampleIndex;
   const weights = new StackWeights(data, stacks, t);
   const out = new FlameOutput(data, stacks, t);
@@ -237,7 +256,7 @@ export function partitionCut(data: ProfileData, stacks: KeyStacks, request: Flam
     }
     reverseTasks(tasks, pushed);
   }
-  return out.result(zoom, minValue, total);
+  return { graph: out.result(zoom, minValue, total), keys: out.keys };
 }
 
 /** Each stack's value in one sample type, read where the sample keeps it. Stacks of value 0 are not in its graph. */
@@ -438,6 +457,7 @@ class FlameOutput {
   readonly name: number[] = [];
   readonly value: number[] = [];
   readonly self: number[] = [];
+  readonly keys: number[] = [];
   private readonly names = ['root'];
   private readonly files = [''];
   private readonly lines = [0];
@@ -454,6 +474,7 @@ class FlameOutput {
     this.name.push(key < 0 ? 0 : this.nameOf(key));
     this.value.push(value);
     this.self.push(self);
+    this.keys.push(key);
     return this.parent.length - 1;
   }
 

@@ -1,6 +1,8 @@
 import { isShared, ProfileData } from '../profile/profile-data';
 import { aggregate, Aggregate, AggregateOptions } from './aggregate';
 import { callGraph, CallGraphData, CallGraphRequest } from './callgraph';
+import { isDiffProfile } from './diff/base-samples';
+import { diffFlameGraph, diffFlameSearch, diffFlameStacks } from './diff/diff-flamegraph';
 import { searchFlame, FlameSearchRequest, FlameSearchResult } from './flame-search';
 import { flameStacks, FlameStacks, FlameStacksOptions } from './flame-stacks';
 import { flameGraph, FlameGraphData, FlameGraphRequest } from './flamegraph';
@@ -38,7 +40,8 @@ export function runReportJob<J extends ReportJob>(data: ProfileData, job: J): Re
 
 /**
  * The views that walk stacks get the data as the label options leave it (pseudo frames, kept keys); the flame
- * graph's cut and search read stacks already built so, and sample values, which the options do not change.
+ * graph's cut and search read stacks already built so, and sample values, which the options do not change. A diff
+ * profile's flame graph is its own (diff/diff-flamegraph.ts).
  */
 function run(data: ProfileData, job: ReportJob): Results[ReportJob['kind']] {
   const labelled = (refine: RefineOptions = {}) => labelledProfile(data, refine);
@@ -48,11 +51,11 @@ function run(data: ProfileData, job: ReportJob): Results[ReportJob['kind']] {
     case 'callgraph':
       return callGraph(labelled(job.request.refine), job.request);
     case 'flamestacks':
-      return flameStacks(labelled(job.options.refine), job.options);
+      return (isDiffProfile(data) ? diffFlameStacks : flameStacks)(labelled(job.options.refine), job.options);
     case 'flamegraph':
-      return flameGraph(data, job.stacks, job.request, job.total);
+      return (isDiffProfile(data) ? diffFlameGraph : flameGraph)(data, job.stacks, job.request, job.total);
     case 'flamesearch':
-      return searchFlame(data, job.stacks, job.request);
+      return (isDiffProfile(data) ? diffFlameSearch : searchFlame)(data, job.stacks, job.request);
     case 'peek':
       return peek(labelled(job.request.refine), job.request);
     case 'labels':

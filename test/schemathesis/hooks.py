@@ -13,6 +13,8 @@ import re
 import schemathesis
 
 SOURCE_KEY = "param.diagnoser.runtime.go_profiler.source"
+# A diff's base is fetched as source is: the same local source.
+SOURCE_KEYS = (SOURCE_KEY, "param.diagnoser.runtime.go_profiler.diff_base.source")
 # What JavaScript's \s matches (the service's schema is checked by ajv, in JavaScript), not Python's \s.
 JS_SPACE = "\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 # The schema's own pattern for source, ^\s*[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#]+ : the authority is what follows ://.
@@ -27,10 +29,11 @@ def local_source(value: str, host: str) -> str:
 def before_call(context, case, kwargs):
     if case.operation.path != "/processor/goProfiler" or not isinstance(case.body, dict):
         return
-    value = case.body.get(SOURCE_KEY)
-    if isinstance(value, str):
-        host = os.environ["GO_PROFILER_SOURCE"].split("://", 1)[1]
-        case.body[SOURCE_KEY] = local_source(value, host)
+    host = os.environ["GO_PROFILER_SOURCE"].split("://", 1)[1]
+    for key in SOURCE_KEYS:
+        value = case.body.get(key)
+        if isinstance(value, str):
+            case.body[key] = local_source(value, host)
 
 
 @schemathesis.check

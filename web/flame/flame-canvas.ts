@@ -8,7 +8,10 @@ const PADDING_PX = 4;
 
 export interface DrawOptions {
   theme: Theme;
+  /** Per name. */
   palette: string[];
+  /** Per node, in place of the palette: a diff's colours by change. */
+  nodeColors?: string[];
   /** Rows scrolled out of view above (in CSS pixels). */
   scrollTop: number;
   /** Per node: 1 where the search matched; frames elsewhere are dimmed. */
@@ -70,7 +73,7 @@ function drawFrame(
   const node = layout.node[frame];
   const dimmed = options.matched !== undefined && (merged || !options.matched[node]);
   context.globalAlpha = dimmed || ancestor ? 0.45 : 1;
-  context.fillStyle = merged ? options.theme.line : options.matched && !dimmed ? options.theme.highlight : options.palette[tree.name[node]];
+  context.fillStyle = merged ? options.theme.line : options.matched && !dimmed ? options.theme.highlight : (options.nodeColors?.[node] ?? options.palette[tree.name[node]]);
   context.fillRect(x, y, Math.max(w - 1, 0.5), ROW_HEIGHT - 1);
   context.globalAlpha = 1;
   if (!merged && (options.selected?.[node] || frame === options.hovered)) {

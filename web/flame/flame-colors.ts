@@ -1,4 +1,6 @@
 import type { Theme } from '../app/theme';
+import { diffColor } from '../../src/report/diff/diff-colors';
+import type { FlameTree } from './flame-tree';
 
 /** Runtime and standard-library plumbing is drawn muted so the program's own code stands out. */
 const MUTED_PACKAGES = /^(runtime|internal|syscall|reflect|sync|os|net|io|bufio|time|fmt|strings|strconv|bytes|unicode|sort|math|errors|context|crypto|encoding|compress|vendor)(\/|$)/;
@@ -37,4 +39,11 @@ export function frameColor(name: string, theme: Theme): string {
 /** Colours for every name, computed once per tree and theme. */
 export function paletteFor(names: string[], theme: Theme): string[] {
   return names.map((name, i) => (i === 0 ? (theme.dark ? 'hsl(220 8% 34%)' : 'hsl(220 10% 82%)') : frameColor(name, theme)));
+}
+
+/** A diff's colours, per node: by its change since the base (diff-colors.ts); undefined when the tree is no diff. */
+export function diffPaletteFor(tree: FlameTree, theme: Theme): string[] | undefined {
+  const { diff } = tree;
+  if (!diff) return undefined;
+  return diff.newValue.map((value, node) => diffColor(value, diff.baseValue[node], theme));
 }

@@ -1,4 +1,5 @@
 import { formatPercent, formatValue } from '../app/format';
+import { diffText } from '../../src/report/diff/diff-text';
 import { el } from '../app/dom';
 import { FlameLayout, isMerged, mergedParent } from './flame-layout';
 import { FlameTree, nameOf } from './flame-tree';
@@ -19,18 +20,32 @@ export function tooltipContent(tree: FlameTree, layout: FlameLayout, frame: numb
   const lines = [
     el('div', { className: 'tip-name', text: nameOf(tree, node) }),
     el('div', { className: 'tip-file', text: sourceOf(tree, node) }),
-    el('div', { className: 'tip-values' }, [
-      el('span', { text: 'flat ' }),
-      el('b', { text: value(tree.self[node]) }),
-      el('span', { text: '   cum ' }),
-      el('b', { text: value(tree.value[node]) }),
-    ]),
+    ...(tree.diff
+      ? diffValues(tree, node)
+      : [
+          el('div', { className: 'tip-values' }, [
+            el('span', { text: 'flat ' }),
+            el('b', { text: value(tree.self[node]) }),
+            el('span', { text: '   cum ' }),
+            el('b', { text: value(tree.value[node]) }),
+          ]),
+        ]),
   ];
   const belowZoom = frame >= layout.rowStart[layout.zoomRow + 1];
   if (zoom > 0 && belowZoom && tree.value[zoom] > 0) {
     lines.push(el('div', { className: 'tip-hint', text: `${formatPercent(tree.value[node], tree.value[zoom])} of ${nameOf(tree, zoom)}` }));
   }
   return lines;
+}
+
+/** A diff frame's cum in each capture, and how it changed: "new 4MB   base 0" and "delta +4MB (new)". */
+function diffValues(tree: FlameTree, node: number): HTMLElement[] {
+  const diff = tree.diff as NonNullable<FlameTree['diff']>;
+  const text = diffText(diff.newValue[node], diff.baseValue[node], tree.unit);
+  return [
+    el('div', { className: 'tip-values tip-diff' }, [el('span', { text: 'new ' }), el('b', { text: text.newValue }), el('span', { text: '   base ' }), el('b', { text: text.baseValue })]),
+    el('div', { className: 'tip-values tip-delta' }, [el('span', { text: 'delta ' }), el('b', { text: `${text.delta} (${text.deltaPercent})` })]),
+  ];
 }
 
 /** "file:line", the file alone when the profile has no line for it, "no file" for the root and unsymbolized frames. */

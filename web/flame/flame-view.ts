@@ -3,7 +3,10 @@ import { byId, el, userRegex } from '../app/dom';
 import { formatPercent, formatValue } from '../app/format';
 import { currentTheme, onThemeChange, Theme } from '../app/theme';
 import { refineQuery, UrlState, ViewState } from '../app/url-state';
-import { paletteFor } from './flame-colors';
+import { diffLegendColors } from '../../src/report/diff/diff-colors';
+import type { DiffSearchResult } from '../../src/report/diff/diff-flamegraph';
+import { diffLine, diffText } from '../../src/report/diff/diff-text';
+import { diffPaletteFor, paletteFor } from './flame-colors';
 import { drawFlame, prepareCanvas, ROW_HEIGHT } from './flame-canvas';
 import { FlameLayout, frameAt, isMerged, layoutFlame, MIN_FRAME_PX } from './flame-layout';
 import { markFunction, matchNodes } from './flame-search';
@@ -37,6 +40,10 @@ export class FlameView {
   /** Read after the first request has left: reading the page's styles makes the browser compute them all. */
   private theme!: Theme;
   private palette: string[] = [];
+  /** A diff's colours per node (by change since the base), in place of the palette. */
+  private nodeColors?: string[];
+  /** Says which hue is which, shown for a diff. */
+  private readonly legend = el('span', { className: 'diff-legend muted', attrs: { id: 'flame-diff-legend' } });
   private loadToken = 0;
   private drawQueued = false;
   private painted = false;
@@ -52,12 +59,14 @@ export class FlameView {
     // server cuts it.
     if (state.current.view === 'flame') void this.load(state.current);
     this.theme = currentTheme();
+    this.legend.hidden = true;
+    this.searchInput.before(this.legend);
     this.bindControls();
     this.bindPointer();
     new ResizeObserver(() => this.relayout()).observe(this.scroller);
     onThemeChange(() => {
       this.theme = currentTheme();
-      if (this.tree) this.palette = paletteFor(this.tree.names, this.theme);
+      if (this.tree) this.colour(this.tree);
       this.scheduleDraw();
     });
     state.subscribe((next, previous) => this.onState(next, previous));
@@ -92,7 +101,7 @@ export class FlameView {
       this.resolution = resolution;
       this.tree = buildFlameTree(json);
       this.zoom = this.tree.zoom;
-      this.palette = paletteFor(this.tree.names, this.theme);
+      this.colour(this.tree);
       this.relayout();
       this.renderBreadcrumb();
       this.markSearch(state);
@@ -147,12 +156,38 @@ export class FlameView {
       const found = await api.flameSearch(refineQuery(state), state.inverted, source);
       if (token !== this.searchToken) return;
       const { value, functions, total } = found;
+      const unit = this.tree?.unit ?? '';
+      const diff = (found as Partial<DiffSearchResult>).diff;
+      const matched = `${functions} ${functions === 1 ? 'function' : 'functions'}`;
+      // A diff's: how the matching stacks changed, base to new (the frames drawn are wide by what `value` is).
+      const changed = diff && diffText(diff.newValue, diff.baseValue, unit);
+      this.searchStatus.title = diff ? `${formatValue(value, unit)} wide: ${diffLine(diff.newValue, diff.baseValue, unit)}` : '';
       this.searchStatus.textContent =
-        functions === 0 ? 'no match' : `${functions} ${functions === 1 ? 'function' : 'functions'} · ${formatValue(value, this.tree?.unit ?? '')} · ${formatPercent(value, total)} of total`;
+        functions === 0
+          ? 'no match'
+          : changed
+            ? `${matched} · ${changed.baseValue} → ${changed.newValue} (${changed.deltaPercent})`
+            : `${matched} · ${formatValue(value, unit)} · ${formatPercent(value, total)} of total`;
       performance.measure('flame:search', { start: started });
     } catch (error) {
       if (token === this.searchToken) this.onError(error);
     }
+  }
+
+  /** The palette for the tree's names, or a diff's colours by change, and the legend that explains them. */
+  private colour(tree: FlameTree): void {
+    this.palette = paletteFor(tree.names, this.theme);
+    this.nodeColors = diffPaletteFor(tree, this.theme);
+    this.legend.hidden = !this.nodeColors;
+    if (!this.nodeColors) return;
+    const colors = diffLegendColors(this.theme);
+    const swatch = (color: string, label: string) => {
+      const chip = el('span', { className: 'swatch' });
+      chip.style.background = color; // the theme's, computed: the rest is in style.css
+      return [chip, label];
+    };
+    this.legend.title = 'A diff: frames are sized by the new capture (those gone since the base by the base) and coloured by (new − base) / base, the stronger the bigger the change; grey frames are unchanged';
+    this.legend.replaceChildren(...swatch(colors.growth, 'grew'), ...swatch(colors.shrinkage, 'shrank'));
   }
 
   private markSearch(state: ViewState): void {
@@ -204,6 +239,7 @@ export class FlameView {
     drawFlame(context, this.tree, this.layout, {
       theme: this.theme,
       palette: this.palette,
+      nodeColors: this.nodeColors,
       scrollTop: this.scroller.scrollTop,
       matched: this.matched,
       selected: this.selected,
