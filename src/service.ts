@@ -2,7 +2,7 @@ import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { AddressPolicy } from './acquire/address-policy';
 import { FetchGate, SourceLocks } from './acquire/fetch-gate';
-import { JobCollector } from './acquire/job/job-collector';
+import { JobCollector, jobCollectorOptions } from './acquire/job/job-collector';
 import { KubeProvider, kubeProviderFromEnvironment } from './acquire/kube/clients';
 import { Config } from './config';
 import { AppState, createApp } from './http/app';
@@ -39,16 +39,7 @@ export class Service {
     this.pool = new AnalyzePool({ size: config.decodeWorkers, maxHeapMb: WORKER_HEAP_MB });
     this.store = new ProfileStore(config.dataRoot);
     const metrics = new Metrics(() => this.viewers.size);
-    this.jobs = new JobCollector({
-      kube,
-      log: this.log,
-      collectorImage: config.collectorImage,
-      namespace: config.jobNamespace,
-      fetchTimeoutSeconds: config.fetchTimeoutSeconds,
-      deadlineMarginSeconds: config.jobDeadlineMarginSeconds,
-      ttlSeconds: config.jobTtlSeconds,
-      maxProfileBytes: config.jobMaxProfileBytes,
-    });
+    this.jobs = new JobCollector(jobCollectorOptions(config, kube, this.log));
     const app = createApp({
         config,
         kube,

@@ -277,3 +277,33 @@ describe('a file that exists but is not a kubeconfig stops the start, naming the
     expect(() => kubeProviderFromEnvironment({ env: { KUBECONFIG: list(b, a) } })).toThrow(`context "x" names cluster "missing", which ${list(b, a)} does not define`);
   });
 });
+
+describe("kubectl's --context (the plugin's): another context of the same files", () => {
+  const twoContexts = () =>
+    write('two', {
+      clusters: [
+        { name: 'prod', cluster: { server: 'https://prod.example:6443' } },
+        { name: 'dev', cluster: { server: 'https://dev.example:6443' } },
+      ],
+      users: [{ name: 'me', user: { token: 'x' } }],
+      contexts: [
+        { name: 'prod', context: { cluster: 'prod', user: 'me' } },
+        { name: 'dev', context: { cluster: 'dev', user: 'me', namespace: 'shop' } },
+      ],
+      'current-context': 'prod',
+    });
+
+  test('the context named is used, with its namespace (the default for -n)', async () => {
+    const kube = kubeProviderFromEnvironment({ env: { KUBECONFIG: twoContexts() }, context: 'dev' });
+    expect((await kube.clients().apiServer()).server.href).toBe('https://dev.example:6443/');
+    expect(kube.namespace).toBe('shop');
+    const current = kubeProviderFromEnvironment({ env: { KUBECONFIG: twoContexts() } });
+    expect((await current.clients().apiServer()).server.href).toBe('https://prod.example:6443/');
+    expect(current.namespace).toBeUndefined();
+  });
+
+  test('a context the files do not define is an error naming it and them', () => {
+    const file = twoContexts();
+    expect(() => kubeProviderFromEnvironment({ env: { KUBECONFIG: file }, context: 'staging' })).toThrow(`context "staging" is not defined in ${file}`);
+  });
+});

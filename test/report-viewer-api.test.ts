@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import Ajv from 'ajv';
 import yaml from 'js-yaml';
@@ -13,6 +12,7 @@ import { ViewerServer } from '../src/viewer/viewer-server';
 import { AnalyzePool } from '../src/workers/analyze-pool';
 import { request } from './support/http-json';
 import { encodeGzipped, syntheticProfile, SyntheticSample } from './support/synthetic-profile';
+import { viewerProfileOf } from './support/viewer-profile';
 
 // The viewer's API over a real viewer server, with refined views computed by the real worker pool.
 const DIR = path.join(__dirname, 'fixtures', 'profiles');
@@ -37,20 +37,7 @@ afterAll(async () => {
 });
 
 function profileOf(bytes: Buffer, type: ViewerProfile['type'], extra: Partial<ViewerProfile> = {}): ViewerProfile {
-  // The viewer serves downloads from the stored file, as the processor leaves it under DATA_ROOT.
-  const profilePath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'viewer-api-')), `default.test.${type}.prof`);
-  fs.writeFileSync(profilePath, bytes);
-  return {
-    type,
-    analysis: analyze(bytes, { maxBytes: 1 << 30 }),
-    downloadName: `default.test.${type}.prof`,
-    source: 'http://127.0.0.1:1/debug/pprof/x',
-    context: {},
-    fetchedAt: new Date(),
-    profilePath,
-    reports: pool,
-    ...extra,
-  };
+  return viewerProfileOf(bytes, type, { reports: pool, ...extra });
 }
 
 async function open(profile: ViewerProfile): Promise<string> {

@@ -19,6 +19,8 @@ import { ProfileStore } from '../storage/profile-store';
 import { ViewerRegistry } from '../viewer/registry';
 import { AnalyzePool } from '../workers/analyze-pool';
 import type { DiffInfo } from '../viewer/profile-info';
+import type { ViewerProfile } from '../viewer/viewer-profile';
+import type { ReportRunner } from '../report/jobs';
 import { acquireGated, checkIsProfile } from './acquire-one';
 import { acquireBase, diffWithBase } from './diff-base';
 import { profileGroup } from './profile-group';
@@ -72,24 +74,7 @@ export async function runGoProfiler(body: unknown, deps: ProcessorDeps, signal?:
     try {
       const profiled = await obtain(request, deps, timings, signal);
       signal?.throwIfAborted();
-      const shown = profiled.shownPath ?? profiled.profilePath;
-      const live = await deps.viewers.open(
-        slot,
-        {
-          type: request.type,
-          analysis: profiled.analysis,
-          downloadName: shown.split('/').pop() as string,
-          source: profiled.source,
-          context: request.context,
-          fetchedAt: profiled.fetchedAt,
-          profilePath: shown,
-          goroutineDump: profiled.goroutineDump,
-          diff: profiled.diff?.info,
-          baseGoroutineDump: profiled.diff?.baseGoroutineDump,
-          reports: deps.pool,
-        },
-        request.expirationSeconds,
-      );
+      const live = await deps.viewers.open(slot, viewerProfileOf(request, profiled, deps.pool), request.expirationSeconds);
       // A diff's summary gives both captures' values: the base's side is an aggregate of its samples alone.
       const base = profiled.diff ? await deps.pool.report(profiled.analysis.data, { kind: 'aggregate', options: { baseOnly: true } }) : undefined;
       const answer = buildAnswer({
@@ -121,8 +106,29 @@ export async function runGoProfiler(body: unknown, deps: ProcessorDeps, signal?:
   }
 }
 
-/** One target or many, compared with a base when the request names one. */
-async function obtain(request: ParsedRequest, deps: ProcessorDeps, timings: Record<string, number>, signal?: AbortSignal): Promise<Profiled> {
+/** What a viewer serves of a profile obtained: the shown file is the diff when there is one. */
+export function viewerProfileOf(request: ParsedRequest, profiled: Profiled, reports: ReportRunner): ViewerProfile {
+  const shown = profiled.shownPath ?? profiled.profilePath;
+  return {
+    type: request.type,
+    analysis: profiled.analysis,
+    downloadName: shown.split('/').pop() as string,
+    source: profiled.source,
+    context: request.context,
+    fetchedAt: profiled.fetchedAt,
+    profilePath: shown,
+    goroutineDump: profiled.goroutineDump,
+    diff: profiled.diff?.info,
+    baseGoroutineDump: profiled.diff?.baseGoroutineDump,
+    reports,
+  };
+}
+
+/**
+ * One target or many, compared with a base when the request names one: the profile analysed and stored, what a
+ * viewer and an answer are made of (the service's and the kubectl plugin's core).
+ */
+export async function obtain(request: ParsedRequest, deps: ProcessorDeps, timings: Record<string, number>, signal?: AbortSignal): Promise<Profiled> {
   const { diff } = request;
   if (!diff) return isGroup(request) ? profileGroup(request, deps, timings, signal) : profileOne(request, deps, timings, signal);
   // The base is read or fetched while the capture is taken: "now against the canary" covers the same window.

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { ProfileData, sampleCount } from '../profile/profile-data';
 import { CountedFrames, Counts, countEveryFrame } from './frame-counts';
+import { distPath } from '../dist-paths';
 
 /** Built by `npm run build` from wasm/count-frames.ts (AssemblyScript); found from src/ (the tests) and dist/ alike. */
-export const COUNT_FRAMES_WASM = path.join(__dirname, '..', '..', 'dist', 'wasm', 'count-frames.wasm');
+export const COUNT_FRAMES_WASM = distPath('wasm', 'count-frames.wasm');
 
 /** Samples per call into the module: V8 runs a call in its first-tier code until the call returns, so short calls let the optimized code take over early. */
 const CHUNK = 16_384;

@@ -6,6 +6,7 @@ import { errorAnswer, MethodNotAllowedError } from '../errors';
 import { answerClientErrors } from '../client-errors';
 import { handleApi } from './viewer-api';
 import { ViewerProfile } from './viewer-profile';
+import { distPath } from '../dist-paths';
 
 /**
  * Only the viewer's own origin: names in a profile come from an untrusted program. 'wasm-unsafe-eval' lets the
@@ -41,11 +42,11 @@ export class ViewerServer {
     answerClientErrors(this.server);
   }
 
-  /** Listens on an ephemeral port (port 0: the kernel picks, no probe-then-bind race). */
-  listen(host: string): Promise<number> {
+  /** Listens on an ephemeral port (port 0: the kernel picks, no probe-then-bind race), or on the one given. */
+  listen(host: string, port = 0): Promise<number> {
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(0, host, () => resolve((this.server.address() as AddressInfo).port));
+      this.server.listen(port, host, () => resolve((this.server.address() as AddressInfo).port));
     });
   }
 
@@ -84,8 +85,8 @@ function send(res: http.ServerResponse, status: number, type: string, body: stri
 
 const assetCache = new Map<string, Buffer>();
 
-/** Assets sit beside the compiled code; under ts-jest (this file in src/) the build's copy in dist/ serves. */
-const ASSET_DIR = __filename.endsWith('.ts') ? path.join(__dirname, '..', '..', 'dist', 'viewer', 'assets') : path.join(__dirname, 'assets');
+/** dist/viewer/assets, as scripts/build-web.js leaves it (dist-paths.ts says where dist/ is). */
+const ASSET_DIR = distPath('viewer', 'assets');
 
 /** Read once. */
 function readAsset(name: string): Buffer {

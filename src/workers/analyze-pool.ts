@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { abortable } from '../abortable';
 import { ProfileError } from '../errors';
@@ -9,6 +8,7 @@ import type { MergeInput } from '../profile/merge/merge-profiles';
 import { ProfileData } from '../profile/profile-data';
 import { Analysis } from '../report/analyze';
 import { ReportJob, ReportResult, ReportRunner } from '../report/jobs';
+import { distPath } from '../dist-paths';
 
 export type WorkerMessage =
   | { id: number; kind: 'analyze'; bytes: ArrayBuffer; options: DecodeOptions }
@@ -214,9 +214,7 @@ export class AnalyzePool implements ReportRunner {
 
 /** The compiled worker; under ts-jest the sources are .ts, so use the build output beside them. */
 function workerScript(): string {
-  const compiled = path.join(__dirname, 'analyze-worker.js');
-  if (fs.existsSync(compiled)) return compiled;
-  const fromBuild = path.resolve(__dirname, '../../dist/workers/analyze-worker.js');
-  if (fs.existsSync(fromBuild)) return fromBuild;
-  throw new Error(`analyze worker not found at ${compiled} or ${fromBuild}: run npm run build`);
+  const script = distPath('workers', 'analyze-worker.js');
+  if (fs.existsSync(script)) return script;
+  throw new Error(`analyze worker not found at ${script}: run npm run build`);
 }

@@ -49,6 +49,21 @@ export async function launchBrowser(): Promise<TestBrowser> {
   };
 }
 
+/**
+ * Takes the browser off the network, as a laptop on a plane: every request but for file:, data: and blob: URLs is
+ * aborted, and recorded in `attempted` (returned; an offline file must make none).
+ */
+export async function goOffline(browser: TestBrowser, attempted: string[] = []): Promise<string[]> {
+  await browser.context.setOffline(true);
+  await browser.context.route('**/*', (route) => {
+    const url = route.request().url();
+    if (/^(file|data|blob):/.test(url)) return route.continue();
+    attempted.push(url);
+    return route.abort();
+  });
+  return attempted;
+}
+
 /** Everything a page complained about: console errors, uncaught exceptions and CSP violations. */
 export function watchProblems(page: Page): string[] {
   const problems: string[] = [];

@@ -11,6 +11,8 @@ export interface FollowOptions {
   /** Epoch ms after which the service stops waiting, whatever the cluster says. */
   deadline: number;
   signal: AbortSignal;
+  /** Each time the pod is seen anew (scheduled, started, ...): a command line's progress. */
+  onPod?: (pod: V1Pod) => void;
 }
 
 export type Finished = Extract<Verdict, { state: 'succeeded' | 'collector-failed' }>;
@@ -70,7 +72,10 @@ export function followJob(options: FollowOptions): Promise<Finished> {
     // A pod being deleted keeps the state it had before: it is what the deadline message describes.
     open(`/api/v1/namespaces/${ns}/pods`, { labelSelector: `${JOB_LABEL}=${options.job}` }, (type, object) => {
       const pod = object as V1Pod;
-      if (type !== 'DELETED' && !(latest.pod && pod.metadata?.deletionTimestamp)) latest.pod = pod;
+      if (type !== 'DELETED' && !(latest.pod && pod.metadata?.deletionTimestamp)) {
+        latest.pod = pod;
+        options.onPod?.(pod);
+      }
     });
     // A pod the Job controller may not create (Pod Security admission, a quota) exists only as its event. Without
     // the permission to watch events the deadline still answers, later: the watch is not required.

@@ -1,6 +1,8 @@
 import crypto from 'node:crypto';
+import type { V1Pod } from '@kubernetes/client-node';
 import { abortable } from '../../abortable';
 import { CancelledError, CapacityError, InputError, UpstreamError } from '../../errors';
+import type { Config } from '../../config';
 import { Logger } from '../../log';
 import { PodTarget } from '../../parameters/collector';
 import { ProfileRequest } from '../../parameters/parse';
@@ -23,6 +25,34 @@ export interface JobCollectorOptions {
   deadlineMarginSeconds: number;
   ttlSeconds: number;
   maxProfileBytes: number;
+  /** The Jobs' name prefix (default go-profiler): go-profiler-heap-1a2b3c4d. */
+  jobNamePrefix?: string;
+  /** Leave each Job after it ends (for a look at it), to ttlSecondsAfterFinished. Default: delete it. */
+  keepJobs?: boolean;
+  /** What a command line tells a person while it waits. */
+  progress?: (event: CollectorProgress) => void;
+}
+
+/** A collection's steps, as they happen. */
+export type CollectorProgress =
+  | { step: 'job-created'; job: string; node: string }
+  | { step: 'pod'; job: string; pod: string; phase: string; node?: string; reason?: string }
+  | { step: 'collected'; job: string; bytes: number }
+  | { step: 'job-deleted'; job: string }
+  | { step: 'job-kept'; job: string };
+
+/** The options the service's configuration gives (COLLECTOR_IMAGE, JOB_NAMESPACE, JOB_* limits). */
+export function jobCollectorOptions(config: Config, kube: KubeProvider, log: Logger): JobCollectorOptions {
+  return {
+    kube,
+    log,
+    collectorImage: config.collectorImage,
+    namespace: config.jobNamespace,
+    fetchTimeoutSeconds: config.fetchTimeoutSeconds,
+    deadlineMarginSeconds: config.jobDeadlineMarginSeconds,
+    ttlSeconds: config.jobTtlSeconds,
+    maxProfileBytes: config.jobMaxProfileBytes,
+  };
 }
 
 /** The limits the http collector applies, applied to what a Job would fetch and mount. */
@@ -122,15 +152,18 @@ export class JobCollector {
         job: plan.name,
         deadline: Date.now() + (plan.activeDeadlineSeconds + CONTROLLER_GRACE_SECONDS) * 1000,
         signal,
+        onPod: this.options.progress && podProgress(`${plan.namespace}/${plan.name}`, this.options.progress),
       });
       const options = { clients, namespace: plan.namespace, maxProfileBytes: plan.maxProfileBytes, timeoutMs: API_CALL_TIMEOUT_MS };
       const bytes = await profileFromLog(finished, options);
+      this.options.progress?.({ step: 'collected', job: `${plan.namespace}/${plan.name}`, bytes: bytes.length });
       return { bytes, contentType: 'application/octet-stream', url: plan.url };
     } catch (error) {
       if (error instanceof CapacityError || error instanceof CancelledError) throw error;
       throw new UpstreamError(`collecting with Job ${plan.namespace}/${plan.name} on node ${plan.node}: ${(error as Error).message}`);
     } finally {
-      if (created) await this.delete(clients, plan);
+      if (created && this.options.keepJobs) this.options.progress?.({ step: 'job-kept', job: `${plan.namespace}/${plan.name}` });
+      else if (created) await this.delete(clients, plan);
     }
   }
 
@@ -142,7 +175,7 @@ export class JobCollector {
     const placement = 'pod' in collector ? await this.onPodNode(request, collector.pod) : { node: collector.node, hostNetwork: true, url: request.profileUrl };
     const collectorTimeoutSeconds = options.fetchTimeoutSeconds + (request.type === 'Profile' ? request.durationSeconds : 0);
     return {
-      name: `go-profiler-${request.type.toLowerCase()}-${crypto.randomBytes(4).toString('hex')}`,
+      name: `${options.jobNamePrefix ?? 'go-profiler'}-${request.type.toLowerCase()}-${crypto.randomBytes(4).toString('hex')}`,
       namespace: options.namespace,
       image: options.collectorImage,
       ...placement,
@@ -174,6 +207,7 @@ export class JobCollector {
       throw new UpstreamError(`creating the Job: ${message}${hint}`);
     }
     this.options.log.info({ job: `${plan.namespace}/${plan.name}`, node: plan.node, hostNetwork: plan.hostNetwork, target: `${plan.url.origin}${plan.url.pathname}` }, 'collector Job created');
+    this.options.progress?.({ step: 'job-created', job: `${plan.namespace}/${plan.name}`, node: plan.node });
   }
 
   /**
@@ -187,6 +221,7 @@ export class JobCollector {
       const call = clients.batch.deleteNamespacedJob({ name: plan.name, namespace: plan.namespace, propagationPolicy: 'Background' });
       await bounded(call, API_CALL_TIMEOUT_MS, 'deleting the Job');
       this.options.log.info({ job, attempt }, 'collector Job deleted');
+      this.options.progress?.({ step: 'job-deleted', job });
     } catch (error) {
       const { code, message } = describeKubeError(error);
       if (code === 404) return;
@@ -211,6 +246,19 @@ function checkAccess(plan: JobPlan, access: JobAccess): void {
       { key: KEYS.secretNamespace, message: `must be one of ${allowed.join(', ')}` },
     ]);
   }
+}
+
+/** Reports the pod each time its phase (or its waiting reason) changes. */
+function podProgress(job: string, progress: (event: CollectorProgress) => void): (pod: V1Pod) => void {
+  let last = '';
+  return (pod) => {
+    const phase = pod.status?.phase ?? 'Pending';
+    const reason = pod.status?.containerStatuses?.[0]?.state?.waiting?.reason;
+    const seen = `${phase} ${reason ?? ''} ${pod.spec?.nodeName ?? ''}`;
+    if (seen === last) return;
+    last = seen;
+    progress({ step: 'pod', job, pod: pod.metadata?.name ?? '', phase, node: pod.spec?.nodeName, ...(reason ? { reason } : {}) });
+  };
 }
 
 /** One Job at a time per target and profile type. */

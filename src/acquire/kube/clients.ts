@@ -33,6 +33,8 @@ export interface ApiServerAccess {
 export interface KubeProvider {
   readonly configured: boolean;
   clients(): KubeClients;
+  /** The current context's namespace, when it names one (kubectl's default for -n). */
+  readonly namespace?: string;
 }
 
 const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
@@ -43,6 +45,8 @@ export interface KubeEnvironment {
   log?: Pick<Logger, 'info' | 'warn'>;
   /** Prefix of the service account's folder (/var/run/secrets/...); tests point it elsewhere. */
   serviceAccountRoot?: string;
+  /** kubectl's --context: this context of the kubeconfig files instead of their current-context. */
+  context?: string;
 }
 
 /**
@@ -59,6 +63,10 @@ export function kubeProviderFromEnvironment(options: KubeEnvironment = {}): Kube
     for (const file of files.missing) log?.warn({ file }, `KUBECONFIG: ${file} does not exist; skipped, as kubectl skips it`);
   }
   const origin = files.read.join(path.delimiter);
+  if (options.context !== undefined) {
+    if (!files.config.getContextObject(options.context)) throw new Error(`context "${options.context}" is not defined in ${origin || noFileReason(search)}`);
+    files.config.setCurrentContext(options.context);
+  }
   if (files.config.getCurrentContext()) {
     checkCurrentContext(search.variable, origin, files.config);
     log?.info({ kubeconfig: origin }, 'Kubernetes configuration from kubeconfig files');
@@ -114,7 +122,8 @@ function providerFrom(origin: string, kc: KubeConfig): KubeProvider {
     apiServer: () => apiServerAccess(kc),
     origin,
   };
-  return { configured: true, clients: () => clients };
+  const namespace = kc.getContextObject(kc.getCurrentContext())?.namespace;
+  return { configured: true, clients: () => clients, ...(namespace ? { namespace } : {}) };
 }
 
 async function apiServerAccess(kc: KubeConfig): Promise<ApiServerAccess> {

@@ -2,8 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Cluster, Context, KubeConfig, User } from '@kubernetes/client-node';
-import type * as JsYaml from 'js-yaml';
-import { loadClientNode } from './client-node';
+import { loadClientNode, loadClientNodeYaml } from './client-node';
 
 /*
  * kubeconfig files read as kubectl reads them (client-go, tools/clientcmd/loader.go, ClientConfigLoadingRules):
@@ -78,7 +77,7 @@ function readFile(variable: string, file: string): KubeConfig | undefined {
 
 function decode(text: string, directory: string): KubeConfig {
   const kc = new (loadClientNode().KubeConfig)();
-  const document = yaml().load(text);
+  const document = loadClientNodeYaml().load(text);
   // Empty, or comments only: an empty Config, as client-go's Load has it (loadFromString would throw a TypeError).
   if (document === undefined || document === null) return kc;
   checkShape(document);
@@ -120,14 +119,4 @@ function firstOfEachName<T extends { name: string }>(entries: T[]): T[] {
   const first = new Map<string, T>();
   for (const entry of entries) if (!first.has(entry.name)) first.set(entry.name, entry);
   return [...first.values()];
-}
-
-/**
- * The YAML parser client-node's loadFromString uses (js-yaml, its own dependency), resolved from client-node's
- * folder: the shape check sees the document exactly as loadFromString will.
- */
-function yaml(): typeof JsYaml {
-  const { createRequire } = process.getBuiltinModule('node:module');
-  const clientNode = createRequire(__filename).resolve('@kubernetes/client-node');
-  return createRequire(clientNode)('js-yaml') as typeof JsYaml;
 }
