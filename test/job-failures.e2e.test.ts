@@ -55,7 +55,7 @@ describe('the target', () => {
   test('a pod that is not running is a 500 that says so', async () => {
     const answer = await c.profile(heapOf('starting'));
     expect(answer.status).toBe(500);
-    expect(answer.json().error).toBe('finding the target: pod apps/starting is Pending, not Running');
+    expect(answer.json().error).toBe('finding the target: pod apps/starting is Pending, not Running: container app is not running (ContainerCreating)');
   });
 
   test('a container that is not in the pod is a 400 naming the key', async () => {

@@ -5,9 +5,10 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { COLLECTOR_IMAGE, REPO_ROOT } from './support/cluster/paths';
+import { goTargetPodSpec } from './support/cluster/go-target-pod';
 import { useProfilerOnCluster } from './support/cluster/profiler-on-cluster';
 import { goPprofTool, goPprofTop } from './support/go-pprof';
-import { goEnv } from './support/go-target';
+import { buildGoTarget, goEnv } from './support/go-target';
 import { goOffline, launchBrowser, screenshot, waitForFlame, watchProblems } from './support/browser';
 import { request } from './support/http-json';
 
@@ -167,6 +168,18 @@ describe('the other collectors and fronts', () => {
     expect((await goPprofTop(file('pods.pb.gz'), { tagFocus: 'pod=gotarget' })).rows[0]).toMatchObject({ name: 'main.allocBig', flat: 24 << 20 });
   }, 60_000);
 
+  test('<namespace> service/NAME: the pods of a workload, by its selector', async () => {
+    await c.cluster.apply(JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'gotarget', namespace: 'apps' }, spec: { selector: { app: 'gotarget' }, ports: [{ port: 6060 }] } }));
+    try {
+      const result = await run('--collector', 'proxy', '-t', 'heap', '-o', 'service.pb.gz', 'apps', 'service/gotarget');
+      expect(result.code).toBe(0);
+      expect(result.stderr).toContain('Profiling apps/service/gotarget (Heap) with the proxy collector');
+      expect((await goPprofTop(file('service.pb.gz'), { tagFocus: 'pod=gotarget' })).rows[0]).toMatchObject({ name: 'main.allocBig', flat: 24 << 20 });
+    } finally {
+      await c.cluster.kubectl(['-n', 'apps', 'delete', 'service', 'gotarget', '--ignore-not-found']);
+    }
+  }, 60_000);
+
   test('--serve: the full viewer on localhost until Ctrl-C, its address on stdout', async () => {
     const serving = start(['--serve', '127.0.0.1:0', '-t', 'heap', 'apps', 'gotarget']);
     let stdout = '';
@@ -206,6 +219,20 @@ describe('failures: one line on stderr, exit 1; bad flags: exit 2', () => {
     expect(result.code).toBe(1);
     expect(result.stderr.trim().split('\n').at(-1)).toBe('kubectl-go_profiler: finding the target: pod apps/gotarget has no container sidecar');
   }, 30_000);
+
+  test('a container that is not running (its image cannot be pulled): the pod\'s phase and the container\'s reason', async () => {
+    const spec = goTargetPodSpec(await buildGoTarget(), { node: 'node-a', cpuDuty: 5 });
+    spec.containers[0].image = 'registry.invalid/gotarget:none';
+    await c.cluster.apply(JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'broken', namespace: 'apps' }, spec }));
+    try {
+      await c.cluster.kubectl(['-n', 'apps', 'wait', 'pod/broken', '--for=jsonpath={.status.containerStatuses[0].state.waiting.reason}=ImagePullBackOff', '--timeout=30s']);
+      const result = await run('-t', 'heap', 'apps', 'broken', 'app');
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim().split('\n').at(-1)).toBe('kubectl-go_profiler: finding the target: pod apps/broken is Pending, not Running: container app is not running (ImagePullBackOff)');
+    } finally {
+      await c.cluster.kubectl(['-n', 'apps', 'delete', 'pod', 'broken', '--ignore-not-found', '--wait=false']);
+    }
+  }, 60_000);
 
   test('a node where the collector Job cannot start (its image cannot be pulled): the pod\'s reason, and no Job left', async () => {
     const result = await run('-t', 'heap', '-i', 'registry.invalid/go-profiler:none', '--timeout', '60s', 'apps', 'gotarget');

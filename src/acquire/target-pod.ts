@@ -20,7 +20,8 @@ export async function locateTargetPod(kube: KubeProvider, target: PodTarget): Pr
   if (pod.metadata?.deletionTimestamp) throw new UpstreamError(`finding the target: ${where} is terminating`);
   if (phase !== 'Running') {
     const why = [pod.status?.reason, pod.status?.message].filter(Boolean).join(': ');
-    throw new UpstreamError(`finding the target: ${where} is ${phase}, not Running${why ? ` (${why})` : ''}`);
+    const container = notRunning(pod, target.container);
+    throw new UpstreamError(`finding the target: ${where} is ${phase}, not Running${why ? ` (${why})` : ''}${container ? `: ${container}` : ''}`);
   }
   const node = pod.spec?.nodeName;
   if (!node) throw new UpstreamError(`finding the target: ${where} has no node`);
@@ -62,4 +63,14 @@ function checkContainer(pod: V1Pod, container: string, where: string): void {
     const waiting = state?.waiting?.reason ?? state?.terminated?.reason;
     throw new UpstreamError(`finding the target: container ${container} of ${where} is not running${waiting ? ` (${waiting})` : ''}`);
   }
+}
+
+/** Why the container (the one named, else the first that does not run) is not running: its waiting or exit reason. */
+function notRunning(pod: V1Pod, container?: string): string | undefined {
+  const statuses = pod.status?.containerStatuses ?? [];
+  const status = container ? statuses.find((s) => s.name === container) : statuses.find((s) => !s.state?.running);
+  const state = status?.state;
+  if (!status || state?.running) return undefined;
+  const reason = state?.waiting?.reason ?? state?.terminated?.reason;
+  return reason ? `container ${status.name} is not running (${reason})` : undefined;
 }
