@@ -268,7 +268,7 @@ describe('failures: one line on stderr, exit 1; bad flags: exit 2', () => {
 });
 
 describe('installed as a kubectl plugin', () => {
-  test('npm install -g puts kubectl-go_profiler on the PATH, and kubectl finds it as `kubectl go-profiler`', async () => {
+  test('npm install -g puts kubectl-go_profiler on the PATH, and kubectl finds it as `kubectl go-profiler`; npx runs it too', async () => {
     const prefix = path.join(dir, 'global');
     await execFileAsync('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', '--offline', REPO_ROOT], { env: { ...process.env, PATH: `${NODE22}:${process.env.PATH}` } });
     const bin = path.join(prefix, 'bin');
@@ -278,6 +278,9 @@ describe('installed as a kubectl plugin', () => {
     expect(stdout).toContain(path.join(bin, 'kubectl-go_profiler'));
     const help = await execFileAsync(kubectl, ['go-profiler', '--help'], { env: { ...env(), PATH: `${bin}:${NODE22}:${process.env.PATH}` } });
     expect(help.stdout).toContain('kubectl go-profiler [flags] <namespace> <pod> [container]');
+    // npx runs it from the package too, without installing it.
+    const npx = await execFileAsync('npx', ['--yes', `--package=${REPO_ROOT}`, 'kubectl-go_profiler', '--help'], { env: { ...env(), PATH: `${NODE22}:${process.env.PATH}` } });
+    expect(npx.stdout).toContain('kubectl go-profiler [flags] <namespace> <pod> [container]');
     const result = await execFileAsync(kubectl, ['go-profiler', '-q', '-t', 'heap', '-o', file('via-kubectl.json'), 'apps', 'gotarget'], { env: { ...env(), PATH: `${bin}:${NODE22}:${process.env.PATH}` } });
     expect(result.stderr).toBe('');
     expect(JSON.parse(fs.readFileSync(file('via-kubectl.json'), 'utf8')).rows[0].name).toBe('main.allocBig');
