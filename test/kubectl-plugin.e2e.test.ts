@@ -55,6 +55,14 @@ function start(args: string[]): { child: ChildProcess; done: Promise<Run>; stder
 }
 
 const run = (...args: string[]) => start(args).done;
+
+// The Go target's heap: main.allocBig retains its 24 MiB (a shared pod, whose runtime may attribute a few bytes
+// more to it between two captures: the exact number is go tool pprof's, compared elsewhere).
+function expectAllocBig(row: { name: string; flat: number } | undefined): void {
+  expect(row?.name).toBe('main.allocBig');
+  expect(row?.flat).toBeGreaterThanOrEqual(24 << 20);
+  expect(row?.flat).toBeLessThan((24 << 20) + (1 << 16));
+}
 const file = (name: string) => path.join(dir, name);
 
 /** The collector Jobs of the plugin left in apps (the garbage collector takes a moment with their pods). */
@@ -95,11 +103,11 @@ describe('every output format, through a Job on the pod\'s node', () => {
   test('-o heap.pb.gz: the raw profile, which go tool pprof reads; -o top.json: the top table, as the viewer gives it', async () => {
     expect((await run('-q', '-t', 'heap', '-o', 'heap.pb.gz', 'apps', 'gotarget')).code).toBe(0);
     const reference = await goPprofTop(file('heap.pb.gz'));
-    expect(reference.rows[0]).toMatchObject({ name: 'main.allocBig', flat: 24 << 20 });
+    expectAllocBig(reference.rows[0]);
     const quiet = await run('-q', '-t', 'heap', '-o', 'top.json', 'apps', 'gotarget');
     expect([quiet.code, quiet.stderr]).toEqual([0, '']);
     const top = JSON.parse(fs.readFileSync(file('top.json'), 'utf8'));
-    expect(top.rows[0]).toMatchObject({ name: 'main.allocBig', flat: 24 << 20 });
+    expectAllocBig(top.rows[0]);
     expect(top.sampleType).toBe('inuse_space');
   }, 90_000);
 
@@ -165,7 +173,7 @@ describe('the other collectors and fronts', () => {
   test('-l SELECTOR: every pod it matches, merged, as the service merges them', async () => {
     const result = await run('-l', 'app=gotarget', '-n', 'apps', '--collector', 'proxy', '-t', 'heap', '-o', 'pods.pb.gz');
     expect(result.code).toBe(0);
-    expect((await goPprofTop(file('pods.pb.gz'), { tagFocus: 'pod=gotarget' })).rows[0]).toMatchObject({ name: 'main.allocBig', flat: 24 << 20 });
+    expectAllocBig((await goPprofTop(file('pods.pb.gz'), { tagFocus: 'pod=gotarget' })).rows[0]);
   }, 60_000);
 
   test('<namespace> service/NAME: the pods of a workload, by its selector', async () => {
@@ -174,7 +182,7 @@ describe('the other collectors and fronts', () => {
       const result = await run('--collector', 'proxy', '-t', 'heap', '-o', 'service.pb.gz', 'apps', 'service/gotarget');
       expect(result.code).toBe(0);
       expect(result.stderr).toContain('Profiling apps/service/gotarget (Heap) with the proxy collector');
-      expect((await goPprofTop(file('service.pb.gz'), { tagFocus: 'pod=gotarget' })).rows[0]).toMatchObject({ name: 'main.allocBig', flat: 24 << 20 });
+      expectAllocBig((await goPprofTop(file('service.pb.gz'), { tagFocus: 'pod=gotarget' })).rows[0]);
     } finally {
       await c.cluster.kubectl(['-n', 'apps', 'delete', 'service', 'gotarget', '--ignore-not-found']);
     }
@@ -318,7 +326,7 @@ describe('the single executable (npm run build:plugin), installed by krew from i
     const kubectl = c.cluster.info.kubectl as string;
     const result = await execFileAsync(kubectl, ['go-profiler', '-t', 'heap', '-o', file('sea.json'), 'apps', 'gotarget'], { env: bare });
     expect(result.stderr).toMatch(/Wrote .*sea\.json/);
-    expect(JSON.parse(fs.readFileSync(file('sea.json'), 'utf8')).rows[0]).toMatchObject({ name: 'main.allocBig', flat: 24 << 20 });
+    expectAllocBig(JSON.parse(fs.readFileSync(file('sea.json'), 'utf8')).rows[0]);
     const unpacked = fs.readdirSync(path.join(dir, '.cache', 'kubectl-go-profiler'));
     expect(unpacked).toHaveLength(1);
     expect(fs.existsSync(path.join(dir, '.cache', 'kubectl-go-profiler', unpacked[0], 'dist', 'workers', 'analyze-worker.js'))).toBe(true);
