@@ -7,3 +7,8 @@ export interface RequestContext {
   container?: string;
   node?: string;
 }
+
+/** "<namespace>/<pod>" as logs and provenance name the pod, undefined when the request names none. */
+export function podOf(context: RequestContext): string | undefined {
+  return [context.podNamespace, context.podName].filter(Boolean).join('/') || undefined;
+}

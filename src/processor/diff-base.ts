@@ -1,7 +1,8 @@
 import { fetchGoroutineDump } from '../acquire/goroutine-dump';
-import { InputError, ProfileError, ServiceError, UpstreamError } from '../errors';
+import { InputError, ProfileError, UpstreamError } from '../errors';
 import { DiffBase } from '../parameters/diff-base';
 import { ProfileType } from '../parameters/profile-types';
+import { podOf } from '../parameters/request-context';
 import { KEYS } from '../parameters/schema';
 import { IncompatibleProfilesError } from '../profile/merge/combine-headers';
 import { Analysis } from '../report/analyze';
@@ -47,8 +48,8 @@ export async function acquireBase(diff: DiffBase, type: ProfileType, deps: Proce
   const profilePath = await deps.store.save(fetched.bytes, type, request.context, fetchedAt);
   if (goroutineDump !== undefined) await deps.store.saveGoroutineDump(profilePath, goroutineDump);
   const source = `${fetched.url.origin}${fetched.url.pathname}`;
-  const pod = [request.context.podNamespace, request.context.podName].filter(Boolean).join('/') || undefined;
-  return { bytes: fetched.bytes, name: `the base ${source}`, stored: false, goroutineDump, info: { source, fetchedAt: fetchedAt.toISOString(), profilePath, pod } };
+  const info = { source, fetchedAt: fetchedAt.toISOString(), profilePath, pod: podOf(request.context) };
+  return { bytes: fetched.bytes, name: `the base ${source}`, stored: false, goroutineDump, info };
 }
 
 /**
@@ -83,7 +84,6 @@ async function naming<T>(step: () => Promise<T>): Promise<T> {
   } catch (error) {
     if (error instanceof UpstreamError) throw new UpstreamError(`${KEYS.diffBaseSource}: ${error.message}`, error.details);
     if (error instanceof ProfileError) throw new ProfileError(`${KEYS.diffBaseSource}: ${error.message}`, error.details);
-    if (error instanceof ServiceError) throw error;
     throw error;
   }
 }

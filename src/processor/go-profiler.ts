@@ -11,6 +11,7 @@ import { Logger } from '../log';
 import { ProfileRequest } from '../parameters/parse';
 import { GroupRequest } from '../parameters/parse-group';
 import { isGroup, ParsedRequest, parseProfilerRequest } from '../parameters/request';
+import { podOf } from '../parameters/request-context';
 import { describeGroup } from '../parameters/targets';
 import { Analysis } from '../report/analyze';
 import { summarize } from '../report/summary';
@@ -141,8 +142,7 @@ export async function obtain(request: ParsedRequest, deps: ProcessorDeps, timing
   timings.diffMs = Math.round(performance.now() - t);
   signal?.throwIfAborted();
   const shownPath = await deps.store.saveDiff(captured.profilePath, merged);
-  const pod = [request.context.podNamespace, request.context.podName].filter(Boolean).join('/') || undefined;
-  const fresh = { source: captured.source, fetchedAt: captured.fetchedAt.toISOString(), profilePath: captured.profilePath, pod };
+  const fresh = { source: captured.source, fetchedAt: captured.fetchedAt.toISOString(), profilePath: captured.profilePath, pod: podOf(request.context) };
   return {
     ...captured,
     analysis,
@@ -198,7 +198,7 @@ function describe(request: ParsedRequest) {
   return {
     ...common,
     source: `${request.profileUrl.origin}${request.profileUrl.pathname}`,
-    pod: [request.context.podNamespace, request.context.podName].filter(Boolean).join('/') || undefined,
+    pod: podOf(request.context),
   };
 }
 

@@ -18,7 +18,21 @@ export function pprofTotal(data: ProfileData, sampleIndex: number): number {
  * Per sample type: pprof's total; and in a diff the new capture's (the sum of |value| over the samples that are
  * not the base's), which the views show beside pprof's, the base's.
  */
-export function sideTotals(data: ProfileData): { pprof: Float64Array; new: Float64Array } {
+export function sideTotals(data: ProfileData): SideTotals {
+  let found = computed.get(data.values);
+  if (!found) computed.set(data.values, (found = computeTotals(data)));
+  return found;
+}
+
+interface SideTotals {
+  pprof: Float64Array;
+  new: Float64Array;
+}
+
+/** Once per profile's values (a pass over every sample), as base-samples.ts keeps its mask. */
+const computed = new WeakMap<Float64Array, SideTotals>();
+
+function computeTotals(data: ProfileData): SideTotals {
   const T = data.sampleTypes.length;
   const all = new Float64Array(T);
   const base = new Float64Array(T);

@@ -34,6 +34,7 @@ export class ProfileViews {
   private readonly cache = new Lru(CACHED_VIEWS);
   private readonly stacksCache = new Lru(CACHED_STACKS);
   private goroutineDump?: GoroutineDump;
+  private baseGoroutineDump?: GoroutineDump;
 
   constructor(private readonly profile: ViewerProfile) {}
 
@@ -107,6 +108,13 @@ export class ProfileViews {
     if (this.profile.goroutineDump === undefined) return undefined;
     this.goroutineDump ??= parseGoroutineDump(this.profile.goroutineDump);
     return this.goroutineDump;
+  }
+
+  /** A Goroutine diff's base dump, grouped; parsed once. */
+  baseGoroutines(): GoroutineDump | undefined {
+    if (this.profile.baseGoroutineDump === undefined) return undefined;
+    this.baseGoroutineDump ??= parseGoroutineDump(this.profile.baseGoroutineDump);
+    return this.baseGoroutineDump;
   }
 }
 

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import { InputError, NotFoundError } from '../errors';
 import { flameGraphSvg } from '../report/flamegraph-svg';
 import { goroutineGrowth, GoroutineGrowthReport } from '../report/diff/goroutine-growth';
-import { GoroutineDump, GoroutineGroup, parseGoroutineDump, refineGoroutines } from '../report/goroutines';
+import { GoroutineGroup, refineGoroutines } from '../report/goroutines';
 import { GRANULARITIES } from '../report/granularity';
 import { REFINE_OPTION_KEYS } from '../report/refine';
 import { LABEL_FRAME_KEYS, TAG_FILTER_KEYS } from '../report/tags/tag-options';
@@ -83,20 +83,10 @@ function viewOf(profile: ViewerProfile, query: URLSearchParams): ViewQuery {
 
 /** A Goroutine diff with both dumps: the groups that grew (or shrank) from the base, refined as the groups are. */
 function growthOf(profile: ViewerProfile, groups: GoroutineGroup[], view: ViewQuery): { growth?: GoroutineGrowthReport } {
-  const base = baseDumpOf(profile);
+  const base = viewsOf(profile).baseGoroutines();
   if (!profile.diff || !base) return {};
   const growth = goroutineGrowth(refineGoroutines(base, view.refine), groups);
   return { growth: { baseFetchedAt: profile.diff.base.fetchedAt, baseTotal: base.total, groups: growth } };
-}
-
-const baseDumps = new WeakMap<ViewerProfile, GoroutineDump>();
-
-/** A Goroutine diff's base dump, parsed once per viewer. */
-function baseDumpOf(profile: ViewerProfile): GoroutineDump | undefined {
-  if (profile.baseGoroutineDump === undefined) return undefined;
-  let dump = baseDumps.get(profile);
-  if (!dump) baseDumps.set(profile, (dump = parseGoroutineDump(profile.baseGoroutineDump)));
-  return dump;
 }
 
 /** The goroutine?debug=2 dump carries no labels: a label option there would silently keep everything. */
