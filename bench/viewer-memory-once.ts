@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   const after = await settle();
   const perViewer = (after.rss - before.rss) / count;
   let arrays = 0;
-  for (const id of ids) arrays += typedArrayBytes(service.viewers.get(id)?.profile.analysis);
+  for (const id of ids) arrays += typedArrayBytes(service.viewers.get(id)?.profile?.analysis);
   const accounted = arrays / count + (after.heapUsed - before.heapUsed) / count;
   process.stdout.write(JSON.stringify({ rawBytes, perViewerBytes: perViewer, ratio: perViewer / rawBytes, accountedBytes: accounted, accountedRatio: accounted / rawBytes }) + '\n');
   await service.stop();

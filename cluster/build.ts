@@ -67,27 +67,37 @@ export async function buildClusterBinaries(log: (line: string) => void = () => {
 
 /** The folder holding the build's binaries, built first if no cached build matches. */
 async function cachedBuild(build: GoBuild, log: (line: string) => void): Promise<string> {
-  const dir = path.join(cacheRoot(), `${build.name}-${buildKey(build)}`);
+  return cachedFolder(`${build.name}-${buildKey(build)}`, build.name, log, (tmp) =>
+    run('go', ['build', '-trimpath', '-ldflags', build.ldflags, '-o', `${tmp}/`, ...build.packages], {
+      cwd: path.join(BUILD_DIR, build.module),
+      env: { ...process.env, CGO_ENABLED: '0', GOTOOLCHAIN: 'local', GOFLAGS: '-mod=readonly -buildvcs=false' },
+      maxBuffer: 64 * 1024 * 1024,
+    }),
+  );
+}
+
+/**
+ * A folder under cacheRoot() that make() fills once: made in a temporary folder renamed into place with a
+ * `.complete` marker, so two runs that race both end with a whole one. Also what the tests' S3 server is built with.
+ */
+export async function cachedFolder(name: string, what: string, log: (line: string) => void, make: (tmp: string) => Promise<unknown>): Promise<string> {
+  const dir = path.join(cacheRoot(), name);
   if (fs.existsSync(path.join(dir, '.complete'))) return dir;
   fs.mkdirSync(path.dirname(dir), { recursive: true });
   const tmp = fs.mkdtempSync(`${dir}.tmp-`);
   const started = Date.now();
-  log(`building ${build.name} (${build.packages.length} commands) into ${dir}; the first build takes minutes`);
+  log(`building ${what} into ${dir}; the first build takes minutes`);
   try {
-    await run('go', ['build', '-trimpath', '-ldflags', build.ldflags, '-o', `${tmp}/`, ...build.packages], {
-      cwd: path.join(BUILD_DIR, build.module),
-      env: { ...process.env, CGO_ENABLED: '0', GOTOOLCHAIN: 'local', GOFLAGS: '-mod=readonly -buildvcs=false' },
-      maxBuffer: 64 * 1024 * 1024,
-    });
+    await make(tmp);
     fs.writeFileSync(path.join(tmp, '.complete'), `${new Date().toISOString()}\n`);
     fs.rmSync(dir, { recursive: true, force: true });
     fs.renameSync(tmp, dir);
   } catch (error) {
     fs.rmSync(tmp, { recursive: true, force: true });
     const stderr = String((error as { stderr?: string }).stderr ?? '').trim();
-    throw new Error(`building ${build.name} failed: ${stderr.split('\n').slice(-20).join('\n') || (error as Error).message}`);
+    throw new Error(`building ${what} failed: ${stderr.split('\n').slice(-20).join('\n') || (error as Error).message}`);
   }
-  log(`built ${build.name} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  log(`built ${what} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   return dir;
 }
 

@@ -10,7 +10,7 @@ const esbuild = require('esbuild');
 
 const root = path.join(__dirname, '..');
 const out = path.join(root, 'dist', 'viewer', 'assets');
-const STATIC = ['index.html', 'style.css'];
+const STATIC = ['index.html', 'style.css', 'history.html'];
 
 const common = {
   bundle: true,
@@ -26,6 +26,8 @@ async function main() {
   fs.mkdirSync(out, { recursive: true });
   await Promise.all([
     esbuild.build({ ...common, entryPoints: [path.join(root, 'web', 'app', 'main.ts')], outfile: path.join(out, 'app.js'), format: 'iife' }),
+    // The history of stored profiles (GET /profiles in a browser: history.html), served on the main port.
+    esbuild.build({ ...common, entryPoints: [path.join(root, 'web', 'history', 'main.ts')], outfile: path.join(out, 'history.js'), format: 'iife' }),
     // A module worker: @viz-js/viz is an ES module carrying its WebAssembly inline (no separate .wasm to serve).
     esbuild.build({ ...common, entryPoints: [path.join(root, 'web', 'callgraph', 'callgraph-worker.ts')], outfile: path.join(out, 'callgraph-worker.js'), format: 'esm' }),
     // Inlined in a <script>: esbuild escapes "</script" in what it writes; offline-document.ts checks.

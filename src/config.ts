@@ -10,6 +10,10 @@ export interface Config {
   publicBaseUrl?: string;
   dataRoot: string;
   dataRetentionSeconds: number;
+  /** Where profiles are kept: the local folder (DATA_ROOT, KubeDiag's layout) or an S3-compatible bucket. */
+  storage: StorageConfig;
+  /** GET /profiles and its page. */
+  history: boolean;
   maxViewers: number;
   defaultExpirationSeconds: number;
   maxExpirationSeconds: number;
@@ -37,6 +41,21 @@ export interface Config {
   jobMaxProfileBytes: number;
 }
 
+export type StorageConfig =
+  | { kind: 'local' }
+  | {
+      kind: 's3';
+      bucket: string;
+      /** Keys are <prefix>/<YYYY-MM-DD>/<service>/...; '' for none. */
+      prefix: string;
+      endpoint?: string;
+      region: string;
+      forcePathStyle: boolean;
+      /** Rounds of retries of an upload kept locally while the store was unavailable. */
+      retryLimit: number;
+      requestTimeoutSeconds: number;
+    };
+
 type Env = Record<string, string | undefined>;
 
 export function loadConfig(env: Env = process.env): Config {
@@ -47,6 +66,8 @@ export function loadConfig(env: Env = process.env): Config {
     publicBaseUrl: env.PUBLIC_BASE_URL ? env.PUBLIC_BASE_URL.replace(/\/+$/, '') : undefined,
     dataRoot: env.DATA_ROOT || './data',
     dataRetentionSeconds: int(env, 'DATA_RETENTION_SECONDS', 7 * 24 * 3600, 0),
+    storage: storageConfig(env),
+    history: onOff(env, 'HISTORY', true),
     maxViewers: int(env, 'MAX_VIEWERS', 64, 1),
     defaultExpirationSeconds: 7200,
     // Node timers hold at most 2^31-1 ms.
@@ -71,6 +92,37 @@ export function loadConfig(env: Env = process.env): Config {
     // 4 MiB framed is about 8.6 MB of CRI log, under kubelet's default 10 MiB rotation.
     jobMaxProfileBytes: int(env, 'JOB_MAX_PROFILE_BYTES', 4 * 1024 * 1024, 1),
   };
+}
+
+/** STORAGE and the S3_* settings; an incomplete S3 configuration stops the start with a message naming the key. */
+function storageConfig(env: Env): StorageConfig {
+  const kind = (env.STORAGE || 'local').trim().toLowerCase();
+  if (kind === 'local') return { kind: 'local' };
+  if (kind !== 's3') throw new Error(`configuration: STORAGE=${JSON.stringify(env.STORAGE)} must be local or s3`);
+  const bucket = (env.S3_BUCKET ?? '').trim();
+  if (bucket === '') throw new Error('configuration: STORAGE=s3 needs S3_BUCKET (the bucket profiles are kept in)');
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw new Error(`configuration: S3_BUCKET=${JSON.stringify(bucket)} is not a bucket name (3-63 lower-case letters, digits, dots and hyphens)`);
+  const endpoint = env.S3_ENDPOINT?.trim() || undefined;
+  if (endpoint !== undefined && !/^https?:\/\/[^/\s]+\/?$/.test(endpoint)) throw new Error(`configuration: S3_ENDPOINT=${JSON.stringify(endpoint)} must be an http:// or https:// address with no path`);
+  return {
+    kind: 's3',
+    bucket,
+    prefix: (env.S3_PREFIX ?? 'go-profiler').trim().replace(/^\/+|\/+$/g, ''),
+    endpoint,
+    region: env.S3_REGION?.trim() || env.AWS_REGION?.trim() || 'us-east-1',
+    forcePathStyle: onOff(env, 'S3_FORCE_PATH_STYLE', false),
+    retryLimit: int(env, 'STORAGE_RETRY_LIMIT', 20, 1),
+    requestTimeoutSeconds: int(env, 'STORAGE_TIMEOUT_SECONDS', 5, 1),
+  };
+}
+
+/** true/false (also on/off, 1/0); unset or empty: the default. */
+function onOff(env: Env, name: string, fallback: boolean): boolean {
+  const raw = (env[name] ?? '').trim().toLowerCase();
+  if (raw === '') return fallback;
+  if (['true', 'on', '1', 'yes'].includes(raw)) return true;
+  if (['false', 'off', '0', 'no'].includes(raw)) return false;
+  throw new Error(`configuration: ${name}=${JSON.stringify(env[name])} must be true or false (on or off)`);
 }
 
 /** The namespace of the service account the pod runs as: the service's own namespace in a cluster. */

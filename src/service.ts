@@ -10,7 +10,11 @@ import { answerClientErrors } from './client-errors';
 import { Metrics } from './http/metrics';
 import { createLogger, Logger } from './log';
 import { ProfileStore } from './storage/profile-store';
+import { openStorage, Storage } from './storage/open-storage';
 import { ViewerRegistry } from './viewer/registry';
+import { AsyncCaptures } from './processor/async-capture';
+import { ProcessorDeps } from './processor/go-profiler';
+import { storedViewerLoader } from './processor/viewer-loader';
 import { AnalyzePool } from './workers/analyze-pool';
 
 export interface ServiceOptions {
@@ -28,31 +32,39 @@ export class Service {
   readonly state: AppState = { shuttingDown: false, inFlight: 0 };
   readonly server: http.Server;
   private readonly pool: AnalyzePool;
-  private readonly store: ProfileStore;
+  readonly store: ProfileStore;
+  private readonly storage: Storage;
   private readonly jobs: JobCollector;
   private sweeper?: NodeJS.Timeout;
+  private readonly asyncCaptures: AsyncCaptures;
 
   constructor(readonly config: Config, options: ServiceOptions = {}) {
     this.log = options.log ?? createLogger(config.logLevel);
     const kube = options.kube ?? kubeProviderFromEnvironment({ log: this.log });
-    this.viewers = new ViewerRegistry({ maxViewers: config.maxViewers, bindAddress: config.viewerBindAddress, log: this.log });
     this.pool = new AnalyzePool({ size: config.decodeWorkers, maxHeapMb: WORKER_HEAP_MB });
-    this.store = new ProfileStore(config.dataRoot);
-    const metrics = new Metrics(() => this.viewers.size);
+    this.storage = openStorage(config, this.log);
+    this.store = this.storage.store;
+    // A viewer this process does not hold (another replica's, one from before a restart, one evicted) is opened from storage.
+    const loader = storedViewerLoader({ store: this.store, pool: this.pool, maxProfileBytes: config.maxProfileBytes });
+    this.viewers = new ViewerRegistry({ maxViewers: config.maxViewers, bindAddress: config.viewerBindAddress, log: this.log, loader });
+    const spool = this.storage.spool;
+    const metrics = new Metrics(() => this.viewers.size, spool && { pending: () => spool.pending, failures: () => spool.failures, uploaded: () => spool.uploaded });
     this.jobs = new JobCollector(jobCollectorOptions(config, kube, this.log));
-    const app = createApp({
-        config,
-        kube,
-        pool: this.pool,
-        store: this.store,
-        viewers: this.viewers,
-        metrics,
-        log: this.log,
-        policy: new AddressPolicy(config.fetchAllow, config.fetchDeny),
-        fetchGate: new FetchGate(config.maxConcurrentFetches, config.maxQueuedFetches),
-        cpuLocks: new SourceLocks(),
-        jobs: this.jobs,
-      }, this.state);
+    const deps: ProcessorDeps = {
+      config,
+      kube,
+      pool: this.pool,
+      store: this.store,
+      viewers: this.viewers,
+      metrics,
+      log: this.log,
+      policy: new AddressPolicy(config.fetchAllow, config.fetchDeny),
+      fetchGate: new FetchGate(config.maxConcurrentFetches, config.maxQueuedFetches),
+      cpuLocks: new SourceLocks(),
+      jobs: this.jobs,
+    };
+    this.asyncCaptures = deps.asyncCaptures = new AsyncCaptures(deps);
+    const app = createApp(deps, this.state);
     this.server = http.createServer(app);
     answerClientErrors(this.server);
     if (!kube.configured) this.log.info('no Kubernetes cluster configured: http sources work, Secret references will fail');
@@ -64,10 +76,12 @@ export class Service {
       this.server.listen(port, () => resolve());
     });
     const bound = (this.server.address() as AddressInfo).port;
+    await this.storage.spool?.resume();
+    this.checkStorage();
     this.sweep();
     this.sweeper = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
     this.sweeper.unref();
-    this.log.info({ port: bound, advertise: this.config.advertiseAddress }, 'go-profiler listening');
+    this.log.info({ port: bound, advertise: this.config.advertiseAddress, storage: this.store.bucket.description }, 'go-profiler listening');
     return bound;
   }
 
@@ -86,9 +100,19 @@ export class Service {
     this.server.closeIdleConnections();
     const deadline = Date.now() + this.config.shutdownGraceSeconds * 1000;
     while (this.state.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await this.asyncCaptures.stop(deadline);
     this.server.closeAllConnections();
     await Promise.all([closed, jobsDeleted, this.viewers.closeAll(), this.pool.close()]);
+    this.storage.spool?.close();
     this.log.info('go-profiler stopped');
+  }
+
+  /** Says at start whether the store answers; a store that does not is no reason not to start (the spool waits). */
+  private checkStorage(): void {
+    this.storage
+      .check?.()
+      .then(() => this.log.info({ storage: this.store.bucket.description }, 'profile store answers'))
+      .catch((error: Error) => this.log.warn({ storage: this.store.bucket.description, error: error.message }, 'profile store unavailable: profiles are kept here until it is back'));
   }
 
   private sweep(): void {

@@ -5,11 +5,13 @@
  *   - every file of operations/ applied server-side for real and read back as sent;
  *   - both overlays, each component over an overlay (as README's own kustomization) and the optional pods-proxy
  *     RBAC accepted by a server-side dry run, in namespaces with the Pod Security labels they rely on and without
- *     a warning. The real apply of the node overlay is test/support/cluster/profiler-on-cluster.ts's.
+ *     a warning. The real apply of the node overlay is test/support/cluster/profiler-on-cluster.ts's;
+ *   - the central overlay's Deployment and PodDisruptionBudget applied for real, as the controllers see them.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
+import { buildCollectorJob } from '../src/acquire/job/job-spec';
 import { testCluster, type TestCluster } from './support/cluster/test-cluster';
 import { readKubediagCrds } from './support/kubediag-crds';
 import { crdToV1, kubediagCrdsV1 } from './support/kubediag-crds-v1';
@@ -207,6 +209,9 @@ describe('deploy/ on the API server (server-side dry run)', () => {
     expect(namespace.metadata.labels).toEqual(expect.objectContaining({ 'pod-security.kubernetes.io/enforce': 'restricted' }));
     const accepted = await dryRun(kustomizeText(path.join(DEPLOY, 'overlays', 'central')));
     expect(findObject(accepted, 'Deployment', 'go-profiler', 'go-profiler')).toMatchObject(findObject(central, 'Deployment', 'go-profiler'));
+    // policy/v1, every field kept (unhealthyPodEvictionPolicy among them).
+    const budget = findObject(accepted, 'PodDisruptionBudget', 'go-profiler', 'go-profiler');
+    expect([budget.apiVersion, budget.spec]).toEqual(['policy/v1', findObject(central, 'PodDisruptionBudget', 'go-profiler').spec]);
   });
 
   test('in go-profiler a Deployment that breaks restricted draws the Pod Security warning the test above looks for', async () => {
@@ -230,19 +235,106 @@ describe('deploy/ on the API server (server-side dry run)', () => {
     expect(refused.match(/would violate PodSecurity "restricted:latest": (.*)$/m)?.[1]).toBe('host namespaces (hostNetwork=true)');
   });
 
+  // What each component sets on the container; an overlay that includes one already (central: s3-storage) is not
+  // given it twice.
+  const SETS: Record<string, { name: string; value: string }> = {
+    'secrets-in-namespaces': { name: 'SECRET_NAMESPACES', value: 'kubediag,monitoring' },
+    'secrets-in-all-namespaces': { name: 'SECRET_NAMESPACES', value: '*' },
+    's3-storage': { name: 'STORAGE', value: 's3' },
+  };
   const components = fs.readdirSync(path.join(DEPLOY, 'components'));
-  test.each(['central', 'node'].flatMap((overlay) => components.map((component) => [overlay, component])))(
+  const included = (overlay: string): string[] =>
+    ((yaml.load(read(`deploy/overlays/${overlay}/kustomization.yaml`)) as { components?: string[] }).components ?? []).map((c) => path.basename(c));
+  test('every component is known here, and central includes s3-storage', () => {
+    expect([...components].sort()).toEqual(Object.keys(SETS).sort());
+    expect([included('central'), included('node')]).toEqual([['s3-storage'], []]);
+  });
+  test.each(['central', 'node'].flatMap((overlay) => components.filter((c) => !included(overlay).includes(c)).map((component) => [overlay, component])))(
     'overlay %s with component %s, as your own kustomization: accepted without a warning',
     async (overlay, component) => {
       const accepted = await dryRun(ownKustomizationText(DEPLOY, overlay, `components:\n  - DEPLOY/components/${component}`));
       const workload = accepted.find((o) => o.kind === 'Deployment' || o.kind === 'DaemonSet');
       const env = workload?.spec.template.spec.containers[0].env;
-      expect(env).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'SECRET_NAMESPACES' })]));
+      expect(env).toEqual(expect.arrayContaining([SETS[component]]));
     },
   );
 
   test('deploy/rbac/pods-proxy.yaml: accepted without a warning', async () => {
     const accepted = await dryRun(read('deploy/rbac/pods-proxy.yaml'));
     expect(accepted.map((o) => o.kind)).toEqual(['ClusterRole', 'ClusterRoleBinding']);
+  });
+});
+
+describe("central for real: the controllers' view of its two replicas and their budget", () => {
+  // There is no scheduler here, so the Deployment's pods stay Pending, never Ready: what the ReplicaSet, Deployment
+  // and disruption controllers make of them still shows the strategy and the budget. Only the namespaced objects the
+  // pods need are applied: the cluster-wide RBAC is the node overlay's, which other suites run with.
+  const NAMESPACE = 'go-profiler';
+  const central = kustomize(path.join(DEPLOY, 'overlays', 'central'));
+  const deployment = findObject(central, 'Deployment', 'go-profiler');
+  const budget = findObject(central, 'PodDisruptionBudget', 'go-profiler');
+  // A collector Job's pod, as the service makes one in its namespace, but bound to no node: Pending like the others,
+  // and deleted at once (a pod bound to a node waits for that node's kubelet to confirm it is gone).
+  const job = buildCollectorJob({
+    name: 'go-profiler-heap-0a1b2c3d', namespace: NAMESPACE, image: 'go-profiler', node: 'node-a', hostNetwork: false,
+    url: new URL('http://10.244.1.17:6060/debug/pprof/heap'), collectorTimeoutSeconds: 30, activeDeadlineSeconds: 90,
+    ttlSecondsAfterFinished: 600, maxProfileBytes: 4194304, diagnosis: {},
+  });
+  const collectorPod = {
+    apiVersion: 'v1', kind: 'Pod', metadata: { name: 'go-profiler-collector-stand-in', namespace: NAMESPACE, ...job.spec?.template.metadata },
+    spec: { ...job.spec?.template.spec, nodeName: undefined },
+  };
+  // The same budget selecting by app.kubernetes.io/name alone: what the real one is compared with.
+  const nameOnly = { ...budget, metadata: { ...budget.metadata, name: 'go-profiler-name-only' }, spec: { ...budget.spec, selector: deployment.spec.selector } };
+  const get = (args: string[]) => cluster.getJson(['-n', NAMESPACE, 'get', ...args]);
+
+  async function eventually<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const value = await read();
+      if (done(value)) return value;
+      if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(value)} after 30 s`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+
+  const podNames = async (selector: string) => (await get(['pods', '-l', selector])).items.map((p: KubeObject) => p.metadata.name).sort();
+  const replicaSets = async () =>
+    (await get(['replicasets', '-l', 'app.kubernetes.io/component=server'])).items
+      .map((rs: KubeObject) => [(rs.metadata.annotations as Record<string, string>)['deployment.kubernetes.io/revision'], rs.spec.replicas])
+      .sort();
+
+  beforeAll(async () => {
+    await cluster.apply(JSON.stringify(findObject(central, 'Namespace', NAMESPACE)));
+    await cluster.apply([findObject(central, 'ServiceAccount', 'go-profiler'), deployment, collectorPod].map((o) => JSON.stringify(o)).join('\n'));
+    // Every pod exists before the budgets do, so their first status already counts what they select.
+    await eventually('the pods', () => podNames('app.kubernetes.io/name=go-profiler'), (names) => names.length === 3);
+    await cluster.apply([budget, nameOnly].map((o) => JSON.stringify(o)).join('\n'));
+  });
+
+  afterAll(async () => {
+    await cluster?.kubectl(['-n', NAMESPACE, 'delete', '--ignore-not-found', '--wait=false', 'deployment/go-profiler', 'pod/go-profiler-collector-stand-in', 'poddisruptionbudget/go-profiler', 'poddisruptionbudget/go-profiler-name-only', 'serviceaccount/go-profiler']);
+  });
+
+  test("the budget counts the Deployment's two pods and not the collector's; by name alone it would count three", async () => {
+    const status = async (name: string) => {
+      const object = await get(['poddisruptionbudget', name]);
+      return object.status?.observedGeneration === object.metadata.generation ? object.status : undefined;
+    };
+    const counted = (s: Record<string, number> | undefined) => s && [s.expectedPods, s.desiredHealthy, s.currentHealthy, s.disruptionsAllowed];
+    expect(counted(await eventually('the budget', () => status('go-profiler'), (s) => s?.expectedPods !== undefined))).toEqual([2, 1, 0, 0]);
+    expect(counted(await eventually('the name-only budget', () => status('go-profiler-name-only'), (s) => s?.expectedPods !== undefined))).toEqual([3, 1, 0, 0]);
+  });
+
+  test('a change of the pod template adds one new pod and removes no old one while the new one is not ready', async () => {
+    expect(await eventually('the first ReplicaSet', replicaSets, (sets) => sets.length === 1)).toEqual([['1', 2]]);
+    const changed = structuredClone(deployment);
+    changed.spec.template.metadata.annotations = { 'go-profiler-tests/revision': '2' };
+    await cluster.apply(JSON.stringify(changed));
+    // maxSurge 1: one pod of the new ReplicaSet; maxUnavailable 0: the old one keeps both (Recreate would drop them).
+    expect(await eventually('the rollout', replicaSets, (sets) => sets.length === 2 && sets[1][1] === 1)).toEqual([['1', 2], ['2', 1]]);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect(await replicaSets()).toEqual([['1', 2], ['2', 1]]);
+    expect(await podNames('app.kubernetes.io/component=server')).toHaveLength(3);
   });
 });

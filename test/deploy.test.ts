@@ -11,6 +11,15 @@ import { CLUSTER_GRANTS, grantsOf } from './support/rbac-grants';
 // the Kubernetes OpenAPI schemas, the RBAC the issue lists, Pod Security, and the service's own configuration.
 const DEPLOY = path.join(__dirname, '..', 'deploy');
 const OVERLAYS = { node: 'kubediag', central: 'go-profiler' } as const;
+// Read by the AWS SDK's credential chain (STORAGE=s3), not by config.ts.
+const SDK_CREDENTIALS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'];
+// components/s3-storage ships a bucket name no bucket can have, which stops the start until the operator sets theirs.
+const PLACEHOLDER_BUCKET = '<your-bucket>';
+/** The literal values, with the bucket an operator sets in place of the placeholder. */
+function asDeployed(env: Record<string, unknown>): Record<string, string> {
+  const literal = Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+  return literal.S3_BUCKET === PLACEHOLDER_BUCKET ? { ...literal, S3_BUCKET: 'profiles' } : literal;
+}
 const rendered = Object.fromEntries(Object.keys(OVERLAYS).map((o) => [o, kustomize(path.join(DEPLOY, 'overlays', o))])) as Record<keyof typeof OVERLAYS, KubeObject[]>;
 
 /** The RBAC the issue asks for, in `grantsOf` lines: nothing more, nothing less. */
@@ -29,8 +38,7 @@ function expectedGrants(namespace: string, secretScopes = [namespace]): string[]
 
 /** The namespaces the service itself lets requests name (SECRET_NAMESPACES), as RBAC scopes ('cluster' for all). */
 function secretNamespacesOf(objects: KubeObject[], namespace: string): string[] {
-  const literal = Object.fromEntries(Object.entries(workload(objects).env).filter(([, v]) => typeof v === 'string'));
-  const allowed = loadConfig({ ...literal, POD_NAMESPACE: namespace }).secretNamespaces;
+  const allowed = loadConfig({ ...asDeployed(workload(objects).env), POD_NAMESPACE: namespace }).secretNamespaces;
   return allowed.includes('*') ? ['cluster'] : [...allowed].sort();
 }
 
@@ -74,9 +82,10 @@ describe.each(Object.keys(OVERLAYS) as Array<keyof typeof OVERLAYS>)('overlay %s
   test('configures only variables the service reads, with values it accepts; probes and port agree', () => {
     const { container, env } = workload(objects);
     const source = fs.readFileSync(path.join(__dirname, '..', 'src', 'config.ts'), 'utf8');
-    for (const name of Object.keys(env)) expect([name, source.includes(`env.${name}`) || source.includes(`'${name}'`)]).toEqual([name, true]);
-    const literal = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, typeof v === 'string' ? v : '10.0.0.7']));
-    const config = loadConfig(literal);
+    const readBy = (name: string) => source.includes(`env.${name}`) || source.includes(`'${name}'`) || SDK_CREDENTIALS.includes(name);
+    for (const name of Object.keys(env)) expect([name, readBy(name)]).toEqual([name, true]);
+    const fromFields = Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v !== 'string').map(([k]) => [k, '10.0.0.7']));
+    const config = loadConfig({ ...fromFields, ...asDeployed(env) });
     expect(container.ports).toEqual([{ name: 'http', containerPort: config.port, protocol: 'TCP' }]);
     expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
     expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
@@ -109,11 +118,11 @@ describe('overlay node', () => {
 describe('overlay central', () => {
   const objects = rendered.central;
 
-  test('one Deployment replica behind a Service, answering with proxied PUBLIC_BASE_URL addresses', () => {
+  test('two Deployment replicas behind a Service, answering with proxied PUBLIC_BASE_URL addresses', () => {
     const { pod, container, env } = workload(objects);
     const deployment = findObject(objects, 'Deployment', 'go-profiler');
-    // Viewers live in one pod's memory.
-    expect([deployment.spec.replicas, deployment.spec.strategy.type]).toEqual([1, 'Recreate']);
+    // Either replica serves any viewer from the bucket (test/deploy-replicas.test.ts).
+    expect([deployment.spec.replicas, deployment.spec.strategy.type]).toEqual([2, 'RollingUpdate']);
     const service = findObject(objects, 'Service', 'go-profiler');
     expect(service.spec.selector).toEqual(deployment.spec.selector.matchLabels);
     expect(deployment.spec.template.metadata.labels).toEqual(expect.objectContaining(service.spec.selector));
@@ -126,6 +135,14 @@ describe('overlay central', () => {
     expect(`https://${ingress.spec.rules[0].host}`).toBe(env.PUBLIC_BASE_URL);
     // Only the viewers are exposed: /processor/goProfiler makes the service fetch URLs.
     expect(ingress.spec.rules[0].http.paths.map((p: { path: string; pathType: string }) => `${p.pathType} ${p.path}`)).toEqual(['Prefix /viewer/']);
+  });
+
+  test('as shipped, the bucket is a placeholder the service refuses to start with, naming S3_BUCKET', () => {
+    const { env } = workload(objects);
+    expect([env.STORAGE, env.S3_BUCKET]).toEqual(['s3', PLACEHOLDER_BUCKET]);
+    const literal = Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v === 'string'));
+    expect(() => loadConfig(literal)).toThrow(/^configuration: S3_BUCKET="<your-bucket>" is not a bucket name/);
+    expect(loadConfig(asDeployed(env)).storage).toEqual(expect.objectContaining({ kind: 's3', bucket: 'profiles', prefix: 'go-profiler', region: 'us-east-1', forcePathStyle: false }));
   });
 
   test('meets Pod Security "restricted", which its namespace enforces', () => {

@@ -5,6 +5,7 @@ import yaml from 'js-yaml';
 import { parseProfilerRequest } from '../src/parameters/request';
 import { KEYS, requestSchema } from '../src/parameters/schema';
 import { API_ROUTES } from '../src/viewer/viewer-api';
+import { STATUS_ROUTE } from '../src/viewer/viewer-server';
 import { request, serve } from './support/http-json';
 import { RunningService, startService } from './support/service';
 
@@ -96,7 +97,8 @@ test('a method a path does not list is a 405 naming the ones it does, and a URL 
   expect(long.status).toBe(431);
   expectValid('Error', long.json());
   // Documented wherever a query can make a URL that long.
-  const withQuery = Object.values(doc.paths).filter((item: any) => item.get?.parameters?.some((p: any) => p.$ref !== '#/components/parameters/ViewerId'));
+  const inQuery = (p: any) => (p.$ref ? doc.components.parameters[p.$ref.split('/').pop()] : p).in === 'query';
+  const withQuery = Object.values(doc.paths).filter((item: any) => item.get?.parameters?.some(inQuery));
   expect(withQuery.length).toBeGreaterThan(0);
   for (const item of withQuery as any[]) expect(item.get.responses['431']).toEqual({ $ref: '#/components/responses/HeadersTooLarge' });
 });
@@ -106,7 +108,53 @@ test('every viewer route is documented, and nothing documented is missing from t
     .filter((p) => p.startsWith('/viewer/{id}/') && p !== '/viewer/{id}/')
     .map((p) => p.slice('/viewer/{id}/'.length))
     .sort();
-  expect(documented).toEqual(Object.keys(API_ROUTES).sort());
+  expect(documented).toEqual([...Object.keys(API_ROUTES), STATUS_ROUTE].sort());
+});
+
+test('the history answers in the documented shapes, status by status', async () => {
+  const own = await startService();
+  try {
+    const made = await request(`${own.url}/processor/goProfiler`, { body: { [KEYS.source]: source.url, [KEYS.type]: 'heap', [KEYS.expirationSeconds]: '5' } });
+    const id = made.json()['diagnoser.runtime.go_profiler.result.profile_id'];
+    const list = await request(`${own.url}/profiles?type=heap&limit=1`);
+    expectValid('ProfileList', list.json());
+    expect(list.json().profiles.length).toBe(1);
+    expectValid('ProfileRecord', (await request(`${own.url}/profiles/${id}`)).json());
+    expect((await request(`${own.url}/profiles/${id}/profile`)).body.equals(HEAP)).toBe(true);
+    const documented = (p: string, method: string) => Object.keys(doc.paths[p][method].responses).map(Number);
+    const answers: Array<[string, string, number, Awaited<ReturnType<typeof request>>]> = [
+      ['/profiles', 'get', 400, await request(`${own.url}/profiles?limit=0`)],
+      ['/profiles', 'get', 405, await request(`${own.url}/profiles`, { method: 'DELETE' })],
+      ['/profiles/{profileId}', 'get', 404, await request(`${own.url}/profiles/${'0'.repeat(32)}`)],
+      ['/profiles/{profileId}/profile', 'get', 404, await request(`${own.url}/profiles/${'0'.repeat(32)}/profile`)],
+      ['/profiles/{profileId}/viewer', 'post', 400, await request(`${own.url}/profiles/${id}/viewer`, { method: 'POST', body: [1] })],
+      ['/profiles/{profileId}/viewer', 'post', 405, await request(`${own.url}/profiles/${id}/viewer`)],
+    ];
+    for (const [p, method, status, answer] of answers) {
+      expect([p, answer.status]).toEqual([p, status]);
+      expect(documented(p, method)).toContain(status);
+      expectValid('Error', answer.json());
+    }
+  } finally {
+    await own.stop();
+  }
+});
+
+test('an async answer, a fresh viewer from the history and api/status are as documented', async () => {
+  const viewers = await startService({ MAX_VIEWERS: '4' });
+  try {
+    const made = await request(`${viewers.url}/processor/goProfiler`, { body: { [KEYS.source]: source.url, [KEYS.type]: 'heap' } });
+    const opened = await request(`${viewers.url}/profiles/${made.json()['diagnoser.runtime.go_profiler.result.profile_id']}/viewer`, { method: 'POST' });
+    expect(opened.status).toBe(200);
+    expectValid('GoProfilerResult', opened.json());
+    const async = await request(`${viewers.url}/processor/goProfiler`, { body: { [KEYS.source]: source.url, [KEYS.type]: 'heap', [KEYS.async]: 'true' } });
+    expect(async.status).toBe(200);
+    expectValid('GoProfilerResult', async.json());
+    const status = await request(`${async.json()['diagnoser.runtime.go_profiler.result.viewer_url']}/api/status`);
+    expectValid('CaptureStatus', status.json());
+  } finally {
+    await viewers.stop();
+  }
 });
 
 test('the viewer API answers in the documented shapes', async () => {

@@ -3,6 +3,7 @@ import { CancelledError, CapacityError, errorAnswer, InputError, MethodNotAllowe
 import { Logger } from '../log';
 import { ProcessorDeps, runGoProfiler } from '../processor/go-profiler';
 import { viewerProxy } from './viewer-proxy';
+import { historyRoutes } from '../history/history-routes';
 
 export const PROCESSOR_PATH = '/processor/goProfiler';
 /** KubeDiag sends a few hundred bytes; anything near this is not a real request. */
@@ -49,6 +50,7 @@ export function createApp(deps: ProcessorDeps, state: AppState): express.Express
   });
   app.all(PROCESSOR_PATH, (_req, _res, next) => next(new MethodNotAllowedError('POST')));
 
+  app.use(historyRoutes(deps));
   app.use('/viewer', viewerProxy(deps.viewers, deps.config.viewerBindAddress));
   app.use((req, _res, next) => next(new NotFoundError(`no such path: ${req.method} ${req.path}`)));
   app.use(errorMiddleware(deps.log));

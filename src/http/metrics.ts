@@ -27,7 +27,10 @@ export class Metrics {
   readonly fetchSeconds = new Histogram('goprofiler_fetch_duration_seconds', 'Time to obtain a profile from its source.');
   readonly decodeSeconds = new Histogram('goprofiler_decode_duration_seconds', 'Time to decode and aggregate a profile.');
 
-  constructor(private readonly liveViewers: () => number) {}
+  constructor(
+    private readonly liveViewers: () => number,
+    private readonly storage?: { pending: () => number; failures: () => number; uploaded: () => number },
+  ) {}
 
   countRequest(outcome: string): void {
     this.requests.set(outcome, (this.requests.get(outcome) ?? 0) + 1);
@@ -50,6 +53,19 @@ export class Metrics {
       ...this.fetchSeconds.render(),
       ...this.decodeSeconds.render(),
     );
+    if (this.storage) {
+      lines.push(
+        '# HELP goprofiler_storage_pending_uploads Objects kept on this replica until the store takes them.',
+        '# TYPE goprofiler_storage_pending_uploads gauge',
+        `goprofiler_storage_pending_uploads ${this.storage.pending()}`,
+        '# HELP goprofiler_storage_upload_failures_total Uploads the store did not take (each attempt counts).',
+        '# TYPE goprofiler_storage_upload_failures_total counter',
+        `goprofiler_storage_upload_failures_total ${this.storage.failures()}`,
+        '# HELP goprofiler_storage_uploads_total Objects uploaded to the store.',
+        '# TYPE goprofiler_storage_uploads_total counter',
+        `goprofiler_storage_uploads_total ${this.storage.uploaded()}`,
+      );
+    }
     return lines.join('\n') + '\n';
   }
 }

@@ -62,6 +62,8 @@ export interface CommonParameters {
   secret?: { name: string; namespace: string };
   /** diff_base / diff_base.source: what the capture is compared with (parameters/diff-base.ts). */
   diff?: DiffBase;
+  /** async: answer at once; the viewer shows the capture's progress. */
+  async: boolean;
 }
 
 export function requestObject(body: unknown): Record<string, unknown> {
@@ -94,7 +96,8 @@ export function readCommon(params: Record<string, unknown>, limits: ParseLimits,
     });
   }
   const secret = secretName ? { name: secretName, namespace: secretNamespace ?? (collector === 'job' ? jobNamespace : 'default') } : undefined;
-  return { type, durationSeconds, expirationSeconds, secret };
+  const async = String(params[KEYS.async] ?? 'false').trim().toLowerCase() === 'true';
+  return { type, durationSeconds, expirationSeconds, secret, async };
 }
 
 /**

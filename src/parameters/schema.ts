@@ -24,6 +24,7 @@ export const KEYS = {
   diffBase: `${PARAM}diff_base`,
   diffBaseSource: `${PARAM}diff_base.source`,
   diffBaseNormalize: `${PARAM}diff_base.normalize`,
+  async: `${PARAM}async`,
 } as const;
 
 /** The keys that make a request a comparison with a base (parameters/diff-base.ts). */
@@ -139,7 +140,7 @@ export const requestSchema = {
     [KEYS.targetMaxPods]: positiveInteger('With target.selector or target.workload: at most this many pods are profiled (the first by name), default 20, capped by MAX_TARGET_PODS.'),
     [KEYS.diffBase]: {
       description:
-        "Compare with a stored profile: the `result.profile_path` of an earlier answer (a file under DATA_ROOT's profilers/go/pprof/, of the same type). The viewer and the summary then show this capture minus that one, as `go tool pprof -diff_base`. Not with diff_base.source.",
+        "Compare with a stored profile: the `result.profile_path` of an earlier answer (a profile this service stored, of the same type), or its `result.profile_id` (the history's id). The viewer and the summary then show this capture minus that one, as `go tool pprof -diff_base`. Not with diff_base.source.",
       type: 'string',
       minLength: 1,
       maxLength: 4096,
@@ -154,6 +155,11 @@ export const requestSchema = {
     [KEYS.diffBaseNormalize]: {
       description:
         "With diff_base or diff_base.source: true scales this capture, per sample type, to the base's total before subtracting, as `go tool pprof -normalize` does (so captures of different lengths compare by shape).",
+      anyOf: [{ type: 'boolean' }, { type: 'string', pattern: '^\\s*([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])\\s*$' }],
+    },
+    [KEYS.async]: {
+      description:
+        'true answers at once with the viewer\'s address, before the capture ends (for CPU profiles longer than an Operation\'s timeout); the viewer shows the capture\'s progress, then the profile, or the error. The answer has no summary then; the history lists the capture as pending until it ends.',
       anyOf: [{ type: 'boolean' }, { type: 'string', pattern: '^\\s*([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])\\s*$' }],
     },
   },

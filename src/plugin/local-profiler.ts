@@ -10,7 +10,7 @@ import { Metrics } from '../http/metrics';
 import { createLogger } from '../log';
 import { obtain, ProcessorDeps, Profiled, viewerProfileOf } from '../processor/go-profiler';
 import { ParsedRequest, parseProfilerRequest } from '../parameters/request';
-import { ProfileStore } from '../storage/profile-store';
+import { localStore } from '../storage/open-storage';
 import { ViewerProfile } from '../viewer/viewer-profile';
 import { ViewerRegistry } from '../viewer/registry';
 import { AnalyzePool } from '../workers/analyze-pool';
@@ -58,7 +58,7 @@ export class LocalProfiler {
       config,
       kube: options.kube,
       pool: this.pool,
-      store: new ProfileStore(this.dataRoot),
+      store: localStore(this.dataRoot),
       viewers: new ViewerRegistry({ maxViewers: 1, bindAddress: '127.0.0.1', log }),
       metrics: new Metrics(() => 0),
       log,
@@ -77,7 +77,7 @@ export class LocalProfiler {
   /** Obtains and analyses the profile; signal (Ctrl-C) stops it, and the collector Job is deleted. */
   async profile(request: ParsedRequest, signal: AbortSignal): Promise<{ profiled: Profiled; viewer: ViewerProfile }> {
     const profiled = await obtain(request, this.deps, {}, signal);
-    return { profiled, viewer: viewerProfileOf(request, profiled, this.pool) };
+    return { profiled, viewer: viewerProfileOf(request, profiled, this.pool, this.deps.store) };
   }
 
   /** Ends what is running (its Jobs deleted), stops the workers, removes the temporary store. */

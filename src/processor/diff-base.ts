@@ -1,4 +1,5 @@
 import { fetchGoroutineDump } from '../acquire/goroutine-dump';
+import { serviceNameOf } from '../acquire/kube/service-name';
 import { InputError, ProfileError, UpstreamError } from '../errors';
 import { DiffBase } from '../parameters/diff-base';
 import { ProfileType } from '../parameters/profile-types';
@@ -19,10 +20,12 @@ export interface BaseCapture {
   stored: boolean;
   info: CaptureInfo;
   goroutineDump?: string;
+  /** Where its goroutine dump is kept, when it is. */
+  goroutineDumpKey?: string;
 }
 
 /**
- * Reads a stored base (only a .prof file under the store: ProfileStore.readStored) or fetches one as the request's
+ * Reads a stored base (only a profile this store saved, by its path or history id: ProfileStore.readStored) or fetches one as the request's
  * own source would be fetched; a fetched base is stored like any capture, so it outlives its pod too.
  */
 export async function acquireBase(diff: DiffBase, type: ProfileType, deps: ProcessorDeps, signal?: AbortSignal): Promise<BaseCapture> {
@@ -37,6 +40,7 @@ export async function acquireBase(diff: DiffBase, type: ProfileType, deps: Proce
       name: `the base ${stored.path}`,
       stored: true,
       goroutineDump: stored.goroutineDump,
+      goroutineDumpKey: stored.goroutineDumpKey,
       info: { source: `stored profile ${stored.path}`, fetchedAt: stored.savedAt.toISOString(), profilePath: stored.path, pod: stored.pod },
     };
   }
@@ -45,11 +49,12 @@ export async function acquireBase(diff: DiffBase, type: ProfileType, deps: Proce
   const goroutineDump = request.collector.kind === 'job' ? undefined : await fetchGoroutineDump(request, (r) => acquireGated(r, deps, signal));
   signal?.throwIfAborted();
   const fetchedAt = new Date();
-  const profilePath = await deps.store.save(fetched.bytes, type, request.context, fetchedAt);
-  if (goroutineDump !== undefined) await deps.store.saveGoroutineDump(profilePath, goroutineDump);
+  const service = await serviceNameOf(deps.kube, request.context, fetched.url.hostname);
+  const saved = await deps.store.save(fetched.bytes, type, request.context, fetchedAt, service);
+  if (goroutineDump !== undefined) await deps.store.saveGoroutineDump(saved, goroutineDump);
   const source = `${fetched.url.origin}${fetched.url.pathname}`;
-  const info = { source, fetchedAt: fetchedAt.toISOString(), profilePath, pod: podOf(request.context) };
-  return { bytes: fetched.bytes, name: `the base ${source}`, stored: false, goroutineDump, info };
+  const info = { source, fetchedAt: fetchedAt.toISOString(), profilePath: saved.path, pod: podOf(request.context) };
+  return { bytes: fetched.bytes, name: `the base ${source}`, stored: false, goroutineDump, goroutineDumpKey: saved.files.goroutineDump, info };
 }
 
 /**

@@ -5,7 +5,8 @@ import { describeBody } from '../acquire/fetch-profile';
 import type { JobCollector } from '../acquire/job/job-collector';
 import { KubeProvider } from '../acquire/kube/clients';
 import { Config } from '../config';
-import { ProfileError, ServiceError } from '../errors';
+import { InputError, ProfileError, ServiceError } from '../errors';
+import { KEYS } from '../parameters/schema';
 import { Metrics } from '../http/metrics';
 import { Logger } from '../log';
 import { ProfileRequest } from '../parameters/parse';
@@ -16,15 +17,20 @@ import { describeGroup } from '../parameters/targets';
 import { Analysis } from '../report/analyze';
 import { summarize } from '../report/summary';
 import { buildAnswer, RESULT, viewerUrl } from '../result/answer';
-import { ProfileStore } from '../storage/profile-store';
+import { ProfileStore, SavedProfile } from '../storage/profile-store';
+import { serviceNameOf } from '../acquire/kube/service-name';
 import { ViewerRegistry } from '../viewer/registry';
 import { AnalyzePool } from '../workers/analyze-pool';
 import type { DiffInfo } from '../viewer/profile-info';
 import type { ViewerProfile } from '../viewer/viewer-profile';
 import type { ReportRunner } from '../report/jobs';
+import type { AsyncCaptures } from './async-capture';
 import { acquireGated, checkIsProfile } from './acquire-one';
 import { acquireBase, diffWithBase } from './diff-base';
 import { profileGroup } from './profile-group';
+import { recordOf, saveRecord } from './record-profile';
+import { readOrUnavailable } from './stored-viewer';
+import crypto from 'node:crypto';
 
 export interface ProcessorDeps {
   config: Config;
@@ -39,12 +45,18 @@ export interface ProcessorDeps {
   cpuLocks: SourceLocks;
   /** The node Job collector; without it, collector=job is refused. */
   jobs?: JobCollector;
+  /** async=true captures; without it, async is refused. */
+  asyncCaptures?: AsyncCaptures;
 }
 
 /** A profile obtained, analysed and stored: what the viewer and the answer are made of. */
 export interface Profiled {
   analysis: Analysis;
+  /** result.profile_path: saved.path. */
   profilePath: string;
+  saved: SavedProfile;
+  /** The workload it belongs to: the key's <service> (acquire/kube/service-name.ts). */
+  service: string;
   fetchedAt: Date;
   /** What the viewer's header says it came from. */
   source: string;
@@ -57,7 +69,7 @@ export interface Profiled {
   bytes: Uint8Array;
   /** In a diff: the file the viewer shows and downloads (the diff), where profilePath is the capture. */
   shownPath?: string;
-  diff?: { info: DiffInfo; baseGoroutineDump?: string };
+  diff?: { info: DiffInfo; baseGoroutineDump?: string; baseGoroutineDumpKey?: string };
 }
 
 /**
@@ -71,11 +83,19 @@ export async function runGoProfiler(body: unknown, deps: ProcessorDeps, signal?:
   let request: ParsedRequest | undefined;
   try {
     request = parseProfilerRequest(body, config);
+    if (request.async) {
+      if (!deps.asyncCaptures) throw new InputError(`${KEYS.async}: this front does not capture asynchronously`, [{ key: KEYS.async, message: 'not available here' }]);
+      return await deps.asyncCaptures.start(request);
+    }
     const slot = deps.viewers.reserve();
     try {
       const profiled = await obtain(request, deps, timings, signal);
       signal?.throwIfAborted();
-      const live = await deps.viewers.open(slot, viewerProfileOf(request, profiled, deps.pool), request.expirationSeconds);
+      const live = await deps.viewers.open(slot, viewerProfileOf(request, profiled, deps.pool, deps.store), request.expirationSeconds);
+      // The record and the viewer's entry: the history lists it, and any replica can open the viewer again.
+      const record = recordOf(crypto.randomBytes(16).toString('hex'), request, live, profiled);
+      const warnings = [...profiled.saved.warnings, ...(await saveRecord(deps.store, record))];
+      if (evictable(deps)) deps.viewers.markReloadable(live.id);
       // A diff's summary gives both captures' values: the base's side is an aggregate of its samples alone.
       const base = profiled.diff ? await deps.pool.report(profiled.analysis.data, { kind: 'aggregate', options: { baseOnly: true } }) : undefined;
       const answer = buildAnswer({
@@ -87,8 +107,8 @@ export async function runGoProfiler(body: unknown, deps: ProcessorDeps, signal?:
       });
       timings.totalMs = Math.round(performance.now() - started);
       metrics.countRequest('ok');
-      log.info({ outcome: 'ok', ...describe(request), viewer: live.id, port: live.port, ...timings }, 'profile served');
-      return { ...answer, ...profiled.extraAnswer };
+      log.info({ outcome: 'ok', ...describe(request), viewer: live.id, port: live.port, profile: record.id, ...timings }, 'profile served');
+      return { ...answer, [`${RESULT}profile_id`]: record.id, ...storageWarning(warnings), ...profiled.extraAnswer };
     } finally {
       slot.release();
     }
@@ -108,8 +128,9 @@ export async function runGoProfiler(body: unknown, deps: ProcessorDeps, signal?:
 }
 
 /** What a viewer serves of a profile obtained: the shown file is the diff when there is one. */
-export function viewerProfileOf(request: ParsedRequest, profiled: Profiled, reports: ReportRunner): ViewerProfile {
+export function viewerProfileOf(request: ParsedRequest, profiled: Profiled, reports: ReportRunner, store: ProfileStore): ViewerProfile {
   const shown = profiled.shownPath ?? profiled.profilePath;
+  const shownKey = store.keyOf(shown);
   return {
     type: request.type,
     analysis: profiled.analysis,
@@ -118,6 +139,7 @@ export function viewerProfileOf(request: ParsedRequest, profiled: Profiled, repo
     context: request.context,
     fetchedAt: profiled.fetchedAt,
     profilePath: shown,
+    readBytes: async () => (shownKey === undefined ? undefined : readOrUnavailable(store, shownKey)),
     goroutineDump: profiled.goroutineDump,
     diff: profiled.diff?.info,
     baseGoroutineDump: profiled.diff?.baseGoroutineDump,
@@ -129,25 +151,25 @@ export function viewerProfileOf(request: ParsedRequest, profiled: Profiled, repo
  * One target or many, compared with a base when the request names one: the profile analysed and stored, what a
  * viewer and an answer are made of (the service's and the kubectl plugin's core).
  */
-export async function obtain(request: ParsedRequest, deps: ProcessorDeps, timings: Record<string, number>, signal?: AbortSignal): Promise<Profiled> {
+export async function obtain(request: ParsedRequest, deps: ProcessorDeps, timings: Record<string, number>, signal?: AbortSignal, fetched?: () => void): Promise<Profiled> {
   const { diff } = request;
-  if (!diff) return isGroup(request) ? profileGroup(request, deps, timings, signal) : profileOne(request, deps, timings, signal);
+  if (!diff) return isGroup(request) ? profileGroup(request, deps, timings, signal, fetched) : profileOne(request, deps, timings, signal, true, fetched);
   // The base is read or fetched while the capture is taken: "now against the canary" covers the same window.
   const basePromise = acquireBase(diff, request.type, deps, signal);
   basePromise.catch(() => undefined); // awaited below; a failing capture must not leave it unhandled
-  const captured = isGroup(request) ? await profileGroup(request, deps, timings, signal) : await profileOne(request, deps, timings, signal, false);
+  const captured = isGroup(request) ? await profileGroup(request, deps, timings, signal, fetched) : await profileOne(request, deps, timings, signal, false, fetched);
   const base = await basePromise;
   const t = performance.now();
   const { merged, analysis } = await diffWithBase(captured, base, diff.normalize, deps, signal);
   timings.diffMs = Math.round(performance.now() - t);
   signal?.throwIfAborted();
-  const shownPath = await deps.store.saveDiff(captured.profilePath, merged);
+  const shownPath = await deps.store.saveDiff(captured.saved, merged);
   const fresh = { source: captured.source, fetchedAt: captured.fetchedAt.toISOString(), profilePath: captured.profilePath, pod: podOf(request.context) };
   return {
     ...captured,
     analysis,
     shownPath,
-    diff: { info: { base: base.info, new: fresh, normalized: diff.normalize }, baseGoroutineDump: base.goroutineDump },
+    diff: { info: { base: base.info, new: fresh, normalized: diff.normalize }, baseGoroutineDump: base.goroutineDump, baseGoroutineDumpKey: base.goroutineDumpKey },
     extraAnswer: { ...captured.extraAnswer, [`${RESULT}diff_path`]: shownPath },
     extraSummary: { ...captured.extraSummary, diff: { base: base.info.profilePath, base_source: base.info.source, normalized: diff.normalize } },
   };
@@ -157,7 +179,7 @@ export async function obtain(request: ParsedRequest, deps: ProcessorDeps, timing
  * One target: fetch (with the goroutine dump beside a Goroutine profile), decode in a worker (not when it is only
  * to be compared: the diff decodes it), store.
  */
-async function profileOne(request: ProfileRequest, deps: ProcessorDeps, timings: Record<string, number>, signal?: AbortSignal, decode = true): Promise<Profiled> {
+async function profileOne(request: ProfileRequest, deps: ProcessorDeps, timings: Record<string, number>, signal?: AbortSignal, decode = true, onFetched?: () => void): Promise<Profiled> {
   const { config, metrics } = deps;
   let t = performance.now();
   const fetched = await acquireGated(request, deps, signal);
@@ -169,6 +191,9 @@ async function profileOne(request: ProfileRequest, deps: ProcessorDeps, timings:
   metrics.countBytes(fetched.bytes.length);
 
   checkIsProfile(fetched);
+  onFetched?.();
+  // Read while the profile decodes: the pod's labels name the service its key is filed under.
+  const service = serviceNameOf(deps.kube, request.context, fetched.url.hostname);
   t = performance.now();
   const analysis = decode
     ? await deps.pool.analyze(fetched.bytes, { maxBytes: config.maxProfileBytes }, signal).catch((error: Error) => {
@@ -181,10 +206,24 @@ async function profileOne(request: ProfileRequest, deps: ProcessorDeps, timings:
 
   signal?.throwIfAborted();
   const fetchedAt = new Date();
-  const profilePath = await deps.store.save(fetched.bytes, request.type, request.context, fetchedAt);
-  if (goroutineDump !== undefined) await deps.store.saveGoroutineDump(profilePath, goroutineDump);
+  const saved = await deps.store.save(fetched.bytes, request.type, request.context, fetchedAt, await service);
+  if (goroutineDump !== undefined) await deps.store.saveGoroutineDump(saved, goroutineDump);
+  const source = `${fetched.url.origin}${fetched.url.pathname}`;
   // Undecoded only for a diff, whose analysis replaces it before anything reads it.
-  return { analysis: analysis as Analysis, bytes: fetched.bytes, profilePath, fetchedAt, source: `${fetched.url.origin}${fetched.url.pathname}`, goroutineDump };
+  return { analysis: analysis as Analysis, bytes: fetched.bytes, profilePath: saved.path, saved, service: await service, fetchedAt, source, goroutineDump };
+}
+
+/**
+ * Once stored with its entry, a viewer may make room for another when idle and come back on its next request,
+ * when its address is PUBLIC_BASE_URL's /viewer/<id>/: an address of its own port would end with that port.
+ */
+export function evictable(deps: ProcessorDeps): boolean {
+  return deps.config.publicBaseUrl !== undefined;
+}
+
+/** result.storage_warning, when part of the profile waits on this replica for the store to come back. */
+function storageWarning(warnings: string[]): Record<string, string> {
+  return warnings.length > 0 ? { [`${RESULT}storage_warning`]: [...new Set(warnings)].join('; ') } : {};
 }
 
 /** What a log line says about a request: never the token, never the query of the source. */

@@ -11,7 +11,7 @@ import type { ProcessorDeps, Profiled } from './go-profiler';
  * Many targets: fetch them all, merge what came (each sample labelled with its target) and decode the merge in
  * a worker; the merged profile is stored as one file, each target's own beside it.
  */
-export async function profileGroup(request: GroupRequest, deps: ProcessorDeps, timings: Record<string, number>, signal?: AbortSignal): Promise<Profiled> {
+export async function profileGroup(request: GroupRequest, deps: ProcessorDeps, timings: Record<string, number>, signal?: AbortSignal, fetchedAll?: () => void): Promise<Profiled> {
   const { config, metrics } = deps;
   let t = performance.now();
   const { resolved, outcomes } = await acquireGroup(request, deps, signal);
@@ -19,6 +19,7 @@ export async function profileGroup(request: GroupRequest, deps: ProcessorDeps, t
   metrics.fetchSeconds.observe(timings.fetchMs / 1000);
   const fetched = outcomes.filter((o) => o.fetched);
   for (const o of fetched) metrics.countBytes(o.fetched?.bytes.length ?? 0);
+  fetchedAll?.();
 
   t = performance.now();
   const inputs = fetched.map((o) => ({ name: o.target.name, bytes: o.fetched?.bytes as Buffer, labels: o.target.labels }));
@@ -28,8 +29,9 @@ export async function profileGroup(request: GroupRequest, deps: ProcessorDeps, t
 
   signal?.throwIfAborted();
   const fetchedAt = new Date();
-  const profilePath = await deps.store.save(merged, request.type, groupContext(request), fetchedAt);
-  const rawPaths = await deps.store.saveBeside(profilePath, fetched.map((o) => ({ name: o.target.name, bytes: o.fetched?.bytes as Buffer })));
+  const service = serviceOfGroup(request);
+  const saved = await deps.store.save(merged, request.type, groupContext(request), fetchedAt, service);
+  const rawPaths = await deps.store.saveBeside(saved, fetched.map((o) => ({ name: o.target.name, bytes: o.fetched?.bytes as Buffer })));
   const totals = targetTotals(analysis, request.group.kind === 'sources' ? 'source' : 'pod', outcomes);
   const listed = outcomes.map((o) => ({
     target: o.target.name,
@@ -40,7 +42,9 @@ export async function profileGroup(request: GroupRequest, deps: ProcessorDeps, t
   return {
     analysis,
     bytes: merged,
-    profilePath,
+    profilePath: saved.path,
+    saved,
+    service,
     fetchedAt,
     source: `${resolved.description}: ${fetched.length} of ${outcomes.length} targets`,
     extraAnswer: { [`${RESULT}targets`]: JSON.stringify(listed) },
@@ -62,6 +66,12 @@ function targetTotals({ data }: Analysis, key: string, outcomes: TargetOutcome[]
     totals.set(target, { total, total_text: formatValue(total, unit) });
   }
   return totals;
+}
+
+/** A group's key is filed under its workload's name, its selector's, or "sources". */
+function serviceOfGroup({ group }: GroupRequest): string {
+  if (group.kind === 'sources') return 'sources';
+  return group.workload?.name ?? 'selector';
 }
 
 /** Where the merged file goes: the group's namespace and what chose its pods stand in for one pod's names. */

@@ -7,8 +7,9 @@ export interface AnswerInput {
   viewerUrl: string;
   expirationSeconds: number;
   expiresAt: Date;
-  profilePath: string;
-  summary: Summary;
+  /** Absent in an async answer: the capture has not ended yet. */
+  profilePath?: string;
+  summary?: Summary;
 }
 
 /** The 200 body: a flat object of strings, as KubeDiag's executor requires (map[string]string). */
@@ -17,8 +18,8 @@ export function buildAnswer(input: AnswerInput): Record<string, string> {
     [`${RESULT}endpoint`]: `Visit ${input.viewerUrl.replace(/\/$/, '')}, this server will expire in ${input.expirationSeconds} seconds.`,
     [`${RESULT}viewer_url`]: input.viewerUrl,
     [`${RESULT}expires_at`]: input.expiresAt.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    [`${RESULT}profile_path`]: input.profilePath,
-    [`${RESULT}summary`]: JSON.stringify(input.summary),
+    ...(input.profilePath !== undefined ? { [`${RESULT}profile_path`]: input.profilePath } : {}),
+    ...(input.summary !== undefined ? { [`${RESULT}summary`]: JSON.stringify(input.summary) } : {}),
   };
 }
 

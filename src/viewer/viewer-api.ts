@@ -1,5 +1,5 @@
 import fs from 'node:fs/promises';
-import { InputError, NotFoundError } from '../errors';
+import { InputError, NotFoundError, ServiceError } from '../errors';
 import { flameGraphSvg } from '../report/flamegraph-svg';
 import { goroutineGrowth, GoroutineGrowthReport } from '../report/diff/goroutine-growth';
 import { GoroutineGroup, refineGoroutines } from '../report/goroutines';
@@ -158,11 +158,12 @@ function attachment(body: string | Uint8Array, contentType: string, filename: st
   return { status: 200, contentType, body, headers: { 'content-disposition': `attachment; filename="${safe}"` } };
 }
 
-/** The original bytes, from the file kept under DATA_ROOT: a viewer holds no copy of them in memory. */
+/** The original bytes, from the store (the local folder or a bucket): a viewer holds no copy of them in memory. */
 async function readStored(profile: ViewerProfile): Promise<Uint8Array> {
-  try {
-    return await fs.readFile(profile.profilePath);
-  } catch {
-    throw new NotFoundError(`the original profile is no longer kept at ${profile.profilePath} (DATA_RETENTION_SECONDS)`);
-  }
+  const bytes = await (profile.readBytes ? profile.readBytes() : fs.readFile(profile.profilePath)).catch((error: unknown) => {
+    if (error instanceof ServiceError) throw error; // the store is unavailable: say so, not "gone"
+    return undefined;
+  });
+  if (!bytes) throw new NotFoundError(`the original profile is no longer kept at ${profile.profilePath} (DATA_RETENTION_SECONDS)`);
+  return bytes;
 }

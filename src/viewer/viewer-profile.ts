@@ -15,6 +15,8 @@ export interface ViewerProfile {
   context: RequestContext;
   fetchedAt: Date;
   profilePath: string;
+  /** The bytes at profilePath, from wherever the store keeps them; without it, read as a local file. */
+  readBytes?: () => Promise<Uint8Array | undefined>;
   /** For a Goroutine profile: goroutine?debug=2 as fetched alongside it, when that worked. */
   goroutineDump?: string;
   /** For a diff: both captures; analysis is then of new - base. */

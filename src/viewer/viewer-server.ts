@@ -2,9 +2,10 @@ import fs from 'node:fs';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { errorAnswer, MethodNotAllowedError } from '../errors';
+import { errorAnswer, MethodNotAllowedError, NotFoundError } from '../errors';
 import { answerClientErrors } from '../client-errors';
-import { handleApi } from './viewer-api';
+import { CaptureStatus, PendingCapture, readyStatus } from './pending-capture';
+import { API_ROUTES, handleApi } from './viewer-api';
 import { ViewerProfile } from './viewer-profile';
 import { distPath } from '../dist-paths';
 
@@ -29,15 +30,31 @@ const ASSETS: Record<string, string> = {
 /** Built by scripts/build-web.js into dist/viewer/assets (the bundle from web/, the static files from src/). */
 const ASSET_FILES: Record<string, string> = { '': 'index.html', 'app.js': 'app.js', 'callgraph-worker.js': 'callgraph-worker.js', 'style.css': 'style.css' };
 
+/** Served by the viewer's server itself, for every viewer (the rest of the API is viewer-api.ts). */
+export const STATUS_ROUTE = 'api/status';
+
+/** What a viewer serves: a profile, or a capture still running that brings one. */
+export type ViewerContent = ViewerProfile | PendingCapture;
+
+export interface ViewerServerOptions {
+  /** Called as each request arrives; what it returns is called once its answer has ended (or broken off). */
+  onRequest?: () => () => void;
+}
+
 /** One HTTP server serving one profile; paths are relative so it works both directly and under /viewer/<id>/. */
 export class ViewerServer {
   private readonly server: http.Server;
 
   constructor(
-    private readonly profile: ViewerProfile,
+    private readonly content: ViewerContent,
     readonly expiresAt: Date,
+    private readonly options: ViewerServerOptions = {},
   ) {
-    this.server = http.createServer((req, res) => void this.handle(req, res).catch(() => res.destroy()));
+    this.server = http.createServer((req, res) => {
+      const done = this.options.onRequest?.();
+      if (done) res.once('close', done);
+      void this.handle(req, res).catch(() => res.destroy());
+    });
     this.server.keepAliveTimeout = 5000;
     answerClientErrors(this.server);
   }
@@ -68,13 +85,28 @@ export class ViewerServer {
         send(res, 200, ASSETS[route], readAsset(asset));
         return;
       }
+      if (route === STATUS_ROUTE) {
+        send(res, 200, 'application/json; charset=utf-8', JSON.stringify(this.status()));
+        return;
+      }
       // Refined views are computed in worker threads: this thread keeps answering meanwhile.
-      const answer = await handleApi(route, this.profile, url.searchParams, this.expiresAt);
+      const answer = await handleApi(route, this.profileFor(route), url.searchParams, this.expiresAt);
       send(res, answer.status, answer.contentType, answer.body, answer.headers);
     } catch (error) {
       const answer = errorAnswer(error);
       send(res, answer.status, 'application/json; charset=utf-8', JSON.stringify(answer.body), answer.headers);
     }
+  }
+
+  status(): CaptureStatus {
+    return this.content instanceof PendingCapture ? this.content.status() : readyStatus(this.content);
+  }
+
+  /** The profile to answer from; while a capture is pending, 503 (or after its failure, 500) for every API route. */
+  private profileFor(route: string): ViewerProfile {
+    if (!(this.content instanceof PendingCapture)) return this.content;
+    if (!Object.hasOwn(API_ROUTES, route)) throw new NotFoundError(`no such page: /${route}`);
+    return this.content.require();
   }
 }
 

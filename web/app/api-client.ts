@@ -1,4 +1,4 @@
-import type { ApiErrorBody, CallGraph, FlameGraphJson, FlameSearchJson, Goroutines, LabelsJson, Peek, ProfileInfo, TopTable } from './api-types';
+import type { ApiErrorBody, CallGraph, CaptureStatus, FlameGraphJson, FlameSearchJson, Goroutines, LabelsJson, Peek, ProfileInfo, TopTable } from './api-types';
 
 /** An error answer from the viewer's API, with the query key it blames when there is one. */
 export class ApiError extends Error {
@@ -45,6 +45,8 @@ function cached<T>(path: string, query: URLSearchParams): Promise<T> {
 }
 
 export const api = {
+  /** Where the capture is: asked again while it runs, so never cached. */
+  status: () => getJson<CaptureStatus>('api/status'),
   profile: () => cached<ProfileInfo>('api/profile', new URLSearchParams()),
   top: (refine: URLSearchParams) => cached<TopTable>('api/top', refine),
   /** The flame graph zoomed to a frame (names from the root), with its callers and what is wide enough to draw. */

@@ -2,6 +2,7 @@
 
 // The shapes the server builds are imported, not restated, so the page cannot drift from them.
 export type { CaptureInfo, DiffInfo, ProfileInfo, SampleTypeInfo } from '../../src/viewer/profile-info';
+export type { CaptureState, CaptureStatus } from '../../src/viewer/capture-status';
 export type { TopRow, TopRowDiff, TopTable } from '../../src/report/top';
 export type { FlameGraphData as FlameGraphJson } from '../../src/report/flamegraph';
 export type { PeekEdge, PeekData as Peek } from '../../src/report/peek';

@@ -9,6 +9,7 @@ import { PeekView } from '../peek/peek-view';
 import { renderProvenance, startExpiryClock } from '../provenance/provenance-view';
 import { TopTableView } from '../top/top-table';
 import { api } from './api-client';
+import { waitForCapture } from './capture-progress';
 import { byId } from './dom';
 import { bindDownloads } from './downloads';
 import { bindMenus } from './menus';
@@ -23,6 +24,8 @@ function showError(error: unknown): void {
 }
 
 async function start(): Promise<void> {
+  // A capture still running (async=true): its progress first, the views once the profile is there.
+  if (!(await waitForCapture())) return;
   const state = new UrlState();
   state.subscribe(() => (byId('error').hidden = true));
   let refineBar: RefineBar | undefined;

@@ -60,5 +60,5 @@ function podTarget(request: GroupRequest, group: PodGroup, pod: ListedPod): Targ
 }
 
 function common(request: GroupRequest) {
-  return { type: request.type, durationSeconds: request.durationSeconds, expirationSeconds: request.expirationSeconds, secret: request.secret };
+  return { type: request.type, durationSeconds: request.durationSeconds, expirationSeconds: request.expirationSeconds, secret: request.secret, async: false };
 }
