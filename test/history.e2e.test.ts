@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { KEYS } from '../src/parameters/schema';
 import { RESULT } from '../src/result/answer';
 import { GoTarget, startGoTarget } from './support/go-target';
@@ -184,5 +186,49 @@ test('HISTORY=off: no listing, no page, no records by id', async () => {
     }
   } finally {
     await off.stop();
+  }
+});
+
+test('STORAGE=local: after a restart on the same DATA_ROOT (a persistent volume), the viewer and the history are still there', async () => {
+  const dataRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'go-profiler-pv-'));
+  const first = await startService({ DATA_ROOT: dataRoot });
+  const answer = await request(`${first.url}/processor/goProfiler`, { body: { [KEYS.source]: target.url, [KEYS.type]: 'Heap', [KEYS.expirationSeconds]: '300' } });
+  expect(answer.status).toBe(200);
+  const body = answer.json();
+  // Without PUBLIC_BASE_URL the answer names the viewer's own port; its id is in the log line that opened it.
+  const viewer = (first.logs().find((l) => l.msg === 'viewer opened') as { viewer: string }).viewer;
+  await first.service.stop(); // not first.stop(): that removes the data root
+  const second = await startService({ DATA_ROOT: dataRoot });
+  try {
+    const info = await request(`${second.url}/viewer/${viewer}/api/profile`);
+    expect(info.status).toBe(200);
+    expect(info.json().expiresAt.replace(/\.\d{3}Z$/, 'Z')).toBe(body[`${RESULT}expires_at`]);
+    const listed = (await request(`${second.url}/profiles`)).json().profiles.map((p: { id: string }) => p.id);
+    expect(listed).toContain(body[`${RESULT}profile_id`]);
+  } finally {
+    await second.stop();
+    fs.rmSync(dataRoot, { recursive: true, force: true });
+  }
+});
+
+test('MAX_VIEWERS with PUBLIC_BASE_URL: a full process closes the least recently used idle viewer and reopens it on its next request', async () => {
+  const small = await startService({ MAX_VIEWERS: '2', PUBLIC_BASE_URL: 'http://go-profiler.example' });
+  try {
+    const paths: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const answer = await request(`${small.url}/processor/goProfiler`, { body: { [KEYS.source]: target.url, [KEYS.type]: 'Heap' } });
+      expect(answer.status).toBe(200);
+      paths.push(new URL(answer.json()[`${RESULT}viewer_url`]).pathname);
+    }
+    expect(small.service.viewers.size).toBe(2);
+    expect(small.logs().filter((l) => l.msg === 'viewer evicted: its slot was needed')).toHaveLength(1);
+    // The first one went; asked for again, it comes back (and another makes room for it).
+    const again = await request(`${small.url}${paths[0]}api/top`);
+    expect(again.status).toBe(200);
+    expect(small.logs().some((l) => l.msg === 'viewer reloaded' && l.viewer === paths[0].split('/')[2])).toBe(true);
+    for (const p of paths) expect((await request(`${small.url}${p}api/profile`)).status).toBe(200);
+    expect(small.service.viewers.size).toBe(2);
+  } finally {
+    await small.stop();
   }
 });

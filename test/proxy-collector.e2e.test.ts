@@ -84,3 +84,18 @@ test('nothing listens on the pod\'s port: the API server\'s own 503 reason', asy
   expect(answer.status).toBe(500);
   expect(answer.json().error).toContain(`the source answered 503 Service Unavailable: error trying to reach service: dial tcp ${ip}:6060: connect: connection refused`);
 });
+
+test("the stored profile is filed under the pod's name label, read from the real API server (app.kubernetes.io/name before app)", async () => {
+  await c.cluster.kubectl(['-n', 'apps', 'label', 'pod', 'gotarget', 'app.kubernetes.io/name=storefront', '--overwrite']);
+  try {
+    const answer = await viaProxy('heap');
+    expect(answer.status).toBe(200);
+    const id = answer.json()[`${RESULT}profile_id`];
+    const record = (await request(`${c.svc.url}/profiles/${id}`)).json();
+    expect(record).toMatchObject({ service: 'storefront', pod: { namespace: 'apps', name: 'gotarget' } });
+    // The pod was read as the service's own ServiceAccount, for its labels.
+    expect(answer.json()[`${RESULT}profile_path`]).toContain('/apps.gotarget.');
+  } finally {
+    await c.cluster.kubectl(['-n', 'apps', 'label', 'pod', 'gotarget', 'app.kubernetes.io/name-']);
+  }
+});

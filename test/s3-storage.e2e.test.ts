@@ -156,6 +156,10 @@ describe('two replicas sharing one bucket', () => {
       expect(Number(/goprofiler_storage_pending_uploads (\d+)/.exec(metrics)?.[1])).toBeGreaterThan(0);
       expect(Number(/goprofiler_storage_upload_failures_total (\d+)/.exec(metrics)?.[1])).toBeGreaterThan(0);
       expect(a.lines.some((l) => l.msg === 'storage unavailable: object kept locally, to be uploaded later')).toBe(true);
+      // Reading from a store that is down is a 503 that says so, not an internal error.
+      const history = await request(`${b.url}/profiles`);
+      expect([history.status, history.headers['retry-after']]).toEqual([503, '10']);
+      expect(history.json().error).toMatch(/^s3:\/\/profiles\/go-profiler\/: .*ECONNREFUSED|cannot connect/);
       await s3.restart();
       await eventually(async () => (await request(`${a.url}/metrics`)).body.toString(), (m) => expect(m).toMatch(/goprofiler_storage_pending_uploads 0/), 30_000);
       expect((await objectBytes(keyOf(kept[`${RESULT}profile_path`]))).subarray(0, 2).toString('hex')).toBe('1f8b');

@@ -106,7 +106,7 @@ export class ProfileStore {
    * read.
    */
   async readStored(requested: string, maxBytes: number, key: string): Promise<StoredProfile> {
-    const refuse = (why: string): never => {
+    const refuse: (why: string) => never = (why) => {
       throw new InputError(`${key}: ${why}`, [{ key, message: why }]);
     };
     const record = RECORD_ID.test(requested) ? await this.getRecord(requested) : undefined;
@@ -116,18 +116,18 @@ export class ProfileStore {
     if (objectKey === undefined || !this.layout.isProfileKey(objectKey)) {
       refuse(`is not a profile stored by this service: give a result.profile_path (a profile under ${this.bucket.description}) or a history id`);
     }
-    const info = await this.stat(objectKey as string);
+    const info = await this.stat(objectKey);
     if (!info) refuse(`is not kept any more (or never was): ${requested} (DATA_RETENTION_SECONDS)`);
-    if ((info as { size: number }).size > maxBytes) refuse(`is ${(info as { size: number }).size} bytes, over the ${maxBytes} byte limit (MAX_PROFILE_BYTES)`);
-    const bytes = (await this.read(objectKey as string)) ?? refuse(`is not kept any more: ${requested}`);
-    const dumpKey = this.layout.besideKey(objectKey as string, { kind: 'goroutineDump' });
+    if (info.size > maxBytes) refuse(`is ${info.size} bytes, over the ${maxBytes} byte limit (MAX_PROFILE_BYTES)`);
+    const bytes = (await this.read(objectKey)) ?? refuse(`is not kept any more: ${requested}`);
+    const dumpKey = this.layout.besideKey(objectKey, { kind: 'goroutineDump' });
     const dump = await this.read(dumpKey);
     return {
-      path: this.bucket.locate(objectKey as string),
+      path: this.bucket.locate(objectKey),
       bytes,
-      savedAt: record ? new Date(record.fetchedAt) : (info as { modified: Date }).modified,
-      type: this.layout.typeOf(objectKey as string),
-      pod: record?.pod ? `${record.pod.namespace}/${record.pod.name}` : podOfKubediagKey(objectKey as string),
+      savedAt: record ? new Date(record.fetchedAt) : info.modified,
+      type: this.layout.typeOf(objectKey),
+      pod: record?.pod ? `${record.pod.namespace}/${record.pod.name}` : podOfKubediagKey(objectKey),
       goroutineDump: dump?.toString('utf8'),
       goroutineDumpKey: dump ? dumpKey : undefined,
     };

@@ -1,3 +1,5 @@
+import { CapacityError } from '../../errors';
+
 /**
  * Where profiles and their records are kept: one small interface, as Thanos' objstore.Bucket serves Pyroscope,
  * Loki and Mimir alike. The local folder (local-bucket.ts) and any S3-compatible store (s3-bucket.ts) implement
@@ -37,15 +39,18 @@ export interface ObjectInfo {
 }
 
 /**
- * The store could not be reached or refused the operation (down, slow, wrong credentials, no bucket): the caller
- * keeps the data and tries again later. The message says why, without credentials.
+ * The store could not be reached or refused the operation (down, slow, wrong credentials, no bucket): a writer
+ * keeps the data and tries again later (upload-spool.ts); a reader's caller gets a 503 with Retry-After. The
+ * message says why, without credentials.
  */
-export class StorageUnavailableError extends Error {
+export class StorageUnavailableError extends CapacityError {
   constructor(message: string, override readonly cause?: unknown) {
-    super(message);
+    super(message, STORE_RETRY_AFTER_SECONDS);
     this.name = 'StorageUnavailableError';
   }
 }
+
+const STORE_RETRY_AFTER_SECONDS = 10;
 
 /** A key that is not a plain relative key (see above): a bug or a hostile input, never sent to the store. */
 export class InvalidKeyError extends Error {
