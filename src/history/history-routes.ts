@@ -1,11 +1,8 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import express, { NextFunction, Request, Response } from 'express';
-import { distPath } from '../dist-paths';
+import { readAsset } from '../viewer/viewer-server';
 import { InputError, MethodNotAllowedError, NotFoundError } from '../errors';
 import { KEYS } from '../parameters/schema';
 import type { ProcessorDeps } from '../processor/go-profiler';
-import { readOrUnavailable } from '../processor/stored-viewer';
 import { RECORD_ID } from '../storage/profile-record';
 import { RecordIndex } from '../storage/record-index';
 import { parseHistoryQuery } from './history-query';
@@ -48,7 +45,7 @@ export function historyRoutes(deps: ProcessorDeps): express.Router {
   router.get('/profiles/:id/profile', handle(async (req, res) => {
     const record = await recordOf(deps, String(req.params.id));
     const key = record.files.profile;
-    const bytes = key ? await readOrUnavailable(deps.store, key) : undefined;
+    const bytes = key ? await deps.store.read(key) : undefined;
     if (!bytes || !key) throw new NotFoundError(`profile ${record.id} is not kept (${record.status === 'ready' ? 'DATA_RETENTION_SECONDS' : record.status})`);
     const name = key.split('/').pop() as string;
     res.set({ ...PAGE_HEADERS, 'content-type': 'application/octet-stream', 'content-disposition': `attachment; filename="${name.replace(/[^\w.-]/g, '_')}"` }).send(bytes);
@@ -88,15 +85,8 @@ function wantsPage(req: Request): boolean {
   return req.accepts(['application/json', 'text/html']) === 'text/html';
 }
 
-const assets = new Map<string, Buffer>();
-
 function sendAsset(res: Response, name: string, type: string): void {
-  let bytes = assets.get(name);
-  if (!bytes) {
-    bytes = fs.readFileSync(path.join(distPath('viewer', 'assets'), name));
-    assets.set(name, bytes);
-  }
-  res.set({ ...PAGE_HEADERS, 'content-type': type }).send(bytes);
+  res.set({ ...PAGE_HEADERS, 'content-type': type }).send(readAsset(name));
 }
 
 function handle(work: (req: Request, res: Response) => Promise<void>) {

@@ -1,9 +1,8 @@
 import { ProfileType } from '../parameters/profile-types';
-import { summarize } from '../report/summary';
-import { buildAnswer, RESULT, viewerUrl } from '../result/answer';
+import { buildAnswer, RESULT, storageWarning, viewerUrl } from '../result/answer';
 import { ProfileRecord } from '../storage/profile-record';
 import { viewerProfileFromRecord } from '../processor/stored-viewer';
-import { evictable, ProcessorDeps } from '../processor/go-profiler';
+import { evictable, ProcessorDeps, summaryOf } from '../processor/go-profiler';
 
 /**
  * A fresh expiring viewer on a stored profile (POST /profiles/<id>/viewer), answered as the processor answers:
@@ -17,7 +16,6 @@ export async function openFromHistory(record: ProfileRecord, expirationSeconds: 
     const live = await deps.viewers.open(slot, profile, expirationSeconds);
     const warning = await deps.store.putViewer({ viewerId: live.id, recordId: record.id, expiresAt: live.expiresAt.toISOString() });
     if (evictable(deps)) deps.viewers.markReloadable(live.id);
-    const base = record.diff ? await deps.pool.report(profile.analysis.data, { kind: 'aggregate', options: { baseOnly: true } }) : undefined;
     deps.log.info({ viewer: live.id, port: live.port, profile: record.id }, 'viewer opened from the history');
     return {
       ...buildAnswer({
@@ -25,11 +23,11 @@ export async function openFromHistory(record: ProfileRecord, expirationSeconds: 
         expirationSeconds,
         expiresAt: live.expiresAt,
         profilePath: record.profilePath ?? '',
-        summary: summarize(record.type as ProfileType, profile.analysis, 10, base),
+        summary: await summaryOf(record.type as ProfileType, profile.analysis, record.diff !== undefined, deps.pool),
       }),
       [`${RESULT}viewer_path`]: `/viewer/${live.id}/`,
       [`${RESULT}profile_id`]: record.id,
-      ...(warning ? { [`${RESULT}storage_warning`]: warning } : {}),
+      ...storageWarning([warning]),
     };
   } finally {
     slot.release();

@@ -1,12 +1,12 @@
-import crypto from 'node:crypto';
 import { ParsedRequest } from '../parameters/request';
-import { buildAnswer, RESULT, viewerUrl } from '../result/answer';
+import { buildAnswer, RESULT, rfc3339, storageWarning, viewerUrl } from '../result/answer';
 import { ServiceError } from '../errors';
 import { describeCapture, PendingCapture } from '../viewer/pending-capture';
 import { LiveViewer } from '../viewer/registry';
 import { evictable, obtain, ProcessorDeps, viewerProfileOf } from './go-profiler';
-import { recordOf, saveRecord } from './record-profile';
+import { newRecordId, recordOf, saveRecord } from './record-profile';
 import { ProfileRecord } from '../storage/profile-record';
+import { withoutGeneratedSuffix } from '../acquire/kube/service-name';
 
 /**
  * async=true (kube-eagle's async mode, for CPU profiles longer than an Operation's timeout): the viewer opens at
@@ -29,8 +29,9 @@ export class AsyncCaptures {
     const expectedSeconds = request.type === 'Profile' ? request.durationSeconds : 0;
     const pending = new PendingCapture({ expectedSeconds, what: describeCapture(request.type, request.durationSeconds) });
     const live = await deps.viewers.openPending(slot, pending, request.expirationSeconds);
-    const id = crypto.randomBytes(16).toString('hex');
-    const service = request.context.podName ?? ('profileUrl' in request ? request.profileUrl.hostname : 'unknown');
+    const id = newRecordId();
+    // The name alone until the capture ends (no pod read before the answer): the ready record says what the labels say.
+    const service = request.context.podName ? withoutGeneratedSuffix(request.context.podName) : 'profileUrl' in request ? request.profileUrl.hostname : 'unknown';
     const record = recordOf(id, request, live, undefined, { expectedAt: pending.expectedAt, service });
     const warnings = await saveRecord(deps.store, record);
     const abort = new AbortController();
@@ -46,8 +47,8 @@ export class AsyncCaptures {
       ...answer,
       [`${RESULT}profile_id`]: id,
       [`${RESULT}async`]: 'true',
-      [`${RESULT}expected_at`]: pending.expectedAt.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      ...(warnings.length > 0 ? { [`${RESULT}storage_warning`]: [...new Set(warnings)].join('; ') } : {}),
+      [`${RESULT}expected_at`]: rfc3339(pending.expectedAt),
+      ...storageWarning(warnings),
     };
   }
 

@@ -16,8 +16,9 @@ import { podOf } from '../parameters/request-context';
 import { describeGroup } from '../parameters/targets';
 import { Analysis } from '../report/analyze';
 import { summarize } from '../report/summary';
-import { buildAnswer, RESULT, viewerUrl } from '../result/answer';
+import { buildAnswer, RESULT, storageWarning, viewerUrl } from '../result/answer';
 import { ProfileStore, SavedProfile } from '../storage/profile-store';
+import type { ProfileType } from '../parameters/profile-types';
 import { serviceNameOf } from '../acquire/kube/service-name';
 import { ViewerRegistry } from '../viewer/registry';
 import { AnalyzePool } from '../workers/analyze-pool';
@@ -28,9 +29,7 @@ import type { AsyncCaptures } from './async-capture';
 import { acquireGated, checkIsProfile } from './acquire-one';
 import { acquireBase, diffWithBase } from './diff-base';
 import { profileGroup } from './profile-group';
-import { recordOf, saveRecord } from './record-profile';
-import { readOrUnavailable } from './stored-viewer';
-import crypto from 'node:crypto';
+import { newRecordId, recordOf, saveRecord } from './record-profile';
 
 export interface ProcessorDeps {
   config: Config;
@@ -93,17 +92,15 @@ export async function runGoProfiler(body: unknown, deps: ProcessorDeps, signal?:
       signal?.throwIfAborted();
       const live = await deps.viewers.open(slot, viewerProfileOf(request, profiled, deps.pool, deps.store), request.expirationSeconds);
       // The record and the viewer's entry: the history lists it, and any replica can open the viewer again.
-      const record = recordOf(crypto.randomBytes(16).toString('hex'), request, live, profiled);
+      const record = recordOf(newRecordId(), request, live, profiled);
       const warnings = [...profiled.saved.warnings, ...(await saveRecord(deps.store, record))];
       if (evictable(deps)) deps.viewers.markReloadable(live.id);
-      // A diff's summary gives both captures' values: the base's side is an aggregate of its samples alone.
-      const base = profiled.diff ? await deps.pool.report(profiled.analysis.data, { kind: 'aggregate', options: { baseOnly: true } }) : undefined;
       const answer = buildAnswer({
         viewerUrl: viewerUrl(live.id, live.port, config.advertiseAddress, config.publicBaseUrl),
         expirationSeconds: request.expirationSeconds,
         expiresAt: live.expiresAt,
         profilePath: profiled.profilePath,
-        summary: { ...summarize(request.type, profiled.analysis, 10, base), ...profiled.extraSummary },
+        summary: { ...(await summaryOf(request.type, profiled.analysis, profiled.diff !== undefined, deps.pool)), ...profiled.extraSummary },
       });
       timings.totalMs = Math.round(performance.now() - started);
       metrics.countRequest('ok');
@@ -139,7 +136,7 @@ export function viewerProfileOf(request: ParsedRequest, profiled: Profiled, repo
     context: request.context,
     fetchedAt: profiled.fetchedAt,
     profilePath: shown,
-    readBytes: async () => (shownKey === undefined ? undefined : readOrUnavailable(store, shownKey)),
+    readBytes: async () => (shownKey === undefined ? undefined : store.read(shownKey)),
     goroutineDump: profiled.goroutineDump,
     diff: profiled.diff?.info,
     baseGoroutineDump: profiled.diff?.baseGoroutineDump,
@@ -206,11 +203,12 @@ async function profileOne(request: ProfileRequest, deps: ProcessorDeps, timings:
 
   signal?.throwIfAborted();
   const fetchedAt = new Date();
-  const saved = await deps.store.save(fetched.bytes, request.type, request.context, fetchedAt, await service);
+  const serviceName = await service;
+  const saved = await deps.store.save(fetched.bytes, request.type, request.context, fetchedAt, serviceName);
   if (goroutineDump !== undefined) await deps.store.saveGoroutineDump(saved, goroutineDump);
   const source = `${fetched.url.origin}${fetched.url.pathname}`;
   // Undecoded only for a diff, whose analysis replaces it before anything reads it.
-  return { analysis: analysis as Analysis, bytes: fetched.bytes, profilePath: saved.path, saved, service: await service, fetchedAt, source, goroutineDump };
+  return { analysis: analysis as Analysis, bytes: fetched.bytes, profilePath: saved.path, saved, service: serviceName, fetchedAt, source, goroutineDump };
 }
 
 /**
@@ -221,9 +219,10 @@ export function evictable(deps: ProcessorDeps): boolean {
   return deps.config.publicBaseUrl !== undefined;
 }
 
-/** result.storage_warning, when part of the profile waits on this replica for the store to come back. */
-function storageWarning(warnings: string[]): Record<string, string> {
-  return warnings.length > 0 ? { [`${RESULT}storage_warning`]: [...new Set(warnings)].join('; ') } : {};
+/** The answer's summary; a diff's gives both captures' values, the base's side an aggregate of its samples alone. */
+export async function summaryOf(type: ProfileType, analysis: Analysis, isDiff: boolean, reports: ReportRunner) {
+  const base = isDiff ? await reports.report(analysis.data, { kind: 'aggregate', options: { baseOnly: true } }) : undefined;
+  return summarize(type, analysis, 10, base);
 }
 
 /** What a log line says about a request: never the token, never the query of the source. */

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { ParsedRequest } from '../parameters/request';
 import { RequestContext } from '../parameters/request-context';
 import { ProfileRecord } from '../storage/profile-record';
@@ -8,6 +9,11 @@ import type { Profiled } from './go-profiler';
 export interface ViewerStamp {
   id: string;
   expiresAt: Date;
+}
+
+/** A new record's id: 128 random bits, in hex (the page imports profile-record.ts, so not there). */
+export function newRecordId(): string {
+  return crypto.randomBytes(16).toString('hex');
 }
 
 /** The record of a profile obtained (or, async, of one being captured: status pending, no files yet). */

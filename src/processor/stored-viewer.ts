@@ -1,6 +1,5 @@
-import { CapacityError, NotFoundError } from '../errors';
+import { NotFoundError } from '../errors';
 import { profileTypeFromName } from '../parameters/profile-types';
-import { StorageUnavailableError } from '../storage/bucket/bucket';
 import { ProfileRecord } from '../storage/profile-record';
 import { ProfileStore } from '../storage/profile-store';
 import { ViewerProfile } from '../viewer/viewer-profile';
@@ -24,7 +23,7 @@ export async function viewerProfileFromRecord(record: ProfileRecord, deps: Store
   const shownKey = record.files.diff ?? record.files.profile;
   const type = profileTypeFromName(record.type);
   if (record.status !== 'ready' || !shownKey || !type) throw new NotFoundError(`profile ${record.id} has no stored profile (${record.status}${record.error ? `: ${record.error}` : ''})`);
-  const read = (key: string) => readOrUnavailable(store, key);
+  const read = (key: string) => store.read(key);
   const bytes = await read(shownKey);
   if (!bytes) throw new NotFoundError(`the profile of ${record.id} is no longer kept (DATA_RETENTION_SECONDS)`);
   const [analysis, dump, baseDump] = await Promise.all([
@@ -47,14 +46,4 @@ export async function viewerProfileFromRecord(record: ProfileRecord, deps: Store
     baseGoroutineDump: baseDump?.toString('utf8'),
     reports: deps.pool,
   };
-}
-
-/** The store's bytes; a store that cannot answer now is a 503 with its reason, not a missing profile. */
-export async function readOrUnavailable(store: ProfileStore, key: string): Promise<Buffer | undefined> {
-  try {
-    return await store.read(key);
-  } catch (error) {
-    if (error instanceof StorageUnavailableError) throw new CapacityError(`the profile store is unavailable: ${error.message}`, 10);
-    throw error;
-  }
 }

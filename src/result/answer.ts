@@ -17,10 +17,21 @@ export function buildAnswer(input: AnswerInput): Record<string, string> {
   return {
     [`${RESULT}endpoint`]: `Visit ${input.viewerUrl.replace(/\/$/, '')}, this server will expire in ${input.expirationSeconds} seconds.`,
     [`${RESULT}viewer_url`]: input.viewerUrl,
-    [`${RESULT}expires_at`]: input.expiresAt.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    [`${RESULT}expires_at`]: rfc3339(input.expiresAt),
     ...(input.profilePath !== undefined ? { [`${RESULT}profile_path`]: input.profilePath } : {}),
     ...(input.summary !== undefined ? { [`${RESULT}summary`]: JSON.stringify(input.summary) } : {}),
   };
+}
+
+/** result.storage_warning, when part of the profile waits on this replica for the store to come back. */
+export function storageWarning(warnings: Array<string | undefined>): Record<string, string> {
+  const given = [...new Set(warnings.filter((w): w is string => w !== undefined))];
+  return given.length > 0 ? { [`${RESULT}storage_warning`]: given.join('; ') } : {};
+}
+
+/** RFC 3339 in UTC to the second, as the answer's times are written. */
+export function rfc3339(at: Date): string {
+  return at.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 /**

@@ -120,8 +120,8 @@ const assetCache = new Map<string, Buffer>();
 /** dist/viewer/assets, as scripts/build-web.js leaves it (dist-paths.ts says where dist/ is). */
 const ASSET_DIR = distPath('viewer', 'assets');
 
-/** Read once. */
-function readAsset(name: string): Buffer {
+/** A file of dist/viewer/assets, read once (the history's page is served from there too). */
+export function readAsset(name: string): Buffer {
   let bytes = assetCache.get(name);
   if (!bytes) {
     bytes = fs.readFileSync(path.join(ASSET_DIR, name));
