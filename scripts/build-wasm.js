@@ -5,6 +5,6 @@ const { execFileSync } = require('node:child_process');
 
 const root = path.join(__dirname, '..');
 const asc = path.join(root, 'node_modules', 'assemblyscript', 'bin', 'asc.js');
-for (const name of ['count-frames']) {
+for (const name of ['count-frames', 'read-samples']) {
   execFileSync(process.execPath, [asc, path.join('wasm', `${name}.ts`), '-O3', '--runtime', 'stub', '--importMemory', '--noAssert', '--outFile', path.join('dist', 'wasm', `${name}.wasm`)], { cwd: root, stdio: 'inherit' });
 }

@@ -1,12 +1,14 @@
 import { ProfileError } from '../errors';
 import { GrowableFloat64, GrowableInt32 } from './growable';
 import { sharedFloat64, sharedInt32, sharedUint16 } from './profile-data';
+import { SampleCounts, SampleWindow, SampleWindows } from './wasm-samples';
 import { LENGTH_DELIMITED, VARINT, WireReader } from './wire-reader';
 
 /**
  * profile.proto read into flat tables, every reference still an id or a string index (validate-tables.ts checks
  * them). Two passes: the first only counts samples and stack entries, so the second writes straight into arrays
- * of the exact size.
+ * of the exact size. In both, the runs of samples are read in WebAssembly (wasm-samples.ts) when it is built, and
+ * whatever it leaves (every other field, and any sample it does not judge) here.
  */
 export interface RawProfile {
   strings: string[];
@@ -45,8 +47,15 @@ const INTEGER_FIELDS = new Set([7, 8, 9, 10, 12, 14]);
 // profile.proto field numbers.
 const P = { sampleType: 1, sample: 2, mapping: 3, location: 4, function: 5, stringTable: 6, dropFrames: 7, keepFrames: 8, timeNanos: 9, durationNanos: 10, periodType: 11, period: 12, comment: 13, defaultSampleType: 14 };
 
-export function readProfile(buf: Uint8Array, maxSamples: number): RawProfile {
-  const counts = countSamples(buf);
+/** How to read: in WebAssembly where it can (the default), and the window it reads at a time (for the tests). */
+export interface ReaderOptions {
+  wasm?: boolean;
+  window?: number;
+}
+
+export function readProfile(buf: Uint8Array, maxSamples: number, reader: ReaderOptions = {}): RawProfile {
+  const windows = reader.wasm === false ? null : SampleWindows.open(buf, reader.window);
+  const counts = countSamples(buf, windows);
   if (counts.samples > maxSamples) throw new ProfileError(`invalid profile: ${counts.samples} samples, more than the limit of ${maxSamples}`);
   const valueCount = counts.valuesPerSample;
   const raw: RawProfile = {
@@ -74,13 +83,59 @@ export function readProfile(buf: Uint8Array, maxSamples: number): RawProfile {
     labelStringRange: { min: 0, max: 0 },
     numericLabels: new NumericLabels(counts.samples),
   };
-  const state = { sample: 0, stack: 0, labelSetIndex: new Map<string, number>() };
-  const decoder = new TextDecoder('utf-8');
+  const state: ReadState = { sample: 0, stack: 0, labelSetIndex: new Map<string, number>() };
+  const fields = new FieldReader(buf, raw, state);
+  // The stacks' array type decides how the module writes them; doubles (ids past 2^31) are read here alone.
+  const wide = raw.stackIds instanceof Int32Array;
+  const fast = windows && !(raw.stackIds instanceof Float64Array) ? windows : null;
+  const take = (window: SampleWindow) => takeWindow(raw, state, window);
+  const other = (pos: number) => fields.readAt(pos);
+  const entryBase = () => state.stack;
   const r = new WireReader(buf);
-  const sub = new WireReader(buf);
-  const label = new LabelReader(buf);
-  const line = new WireReader(buf);
+  let handBack = -1; // where the module stopped at a field for this reader
   while (!r.done) {
+    if (fast && r.pos !== handBack) {
+      const at = fast.read(r.pos, r.end, wide, valueCount, entryBase, take, other);
+      if (at !== r.pos) {
+        r.pos = handBack = at;
+        continue;
+      }
+    }
+    fields.read(r);
+  }
+  raw.sampleStart[counts.samples] = state.stack;
+  resolveBytesLabels(raw);
+  return raw;
+}
+
+/** Reads one top-level field at a time into the tables: every field the module leaves, and all of them without it. */
+class FieldReader {
+  private readonly decoder = new TextDecoder('utf-8');
+  private readonly at: WireReader;
+  private readonly sub: WireReader;
+  private readonly label: LabelReader;
+  private readonly line: WireReader;
+
+  constructor(
+    private readonly buf: Uint8Array,
+    private readonly raw: RawProfile,
+    private readonly state: ReadState,
+  ) {
+    this.at = new WireReader(buf);
+    this.sub = new WireReader(buf);
+    this.label = new LabelReader(buf);
+    this.line = new WireReader(buf);
+  }
+
+  /** The field at pos, which the module listed. */
+  readAt(pos: number): void {
+    this.at.pos = pos;
+    this.read(this.at);
+  }
+
+  /** The field at r.pos; r ends past it. */
+  read(r: WireReader): void {
+    const { raw, sub } = this;
     const key = r.key();
     const field = key >>> 3;
     const wire = key & 7;
@@ -95,19 +150,19 @@ export function readProfile(buf: Uint8Array, maxSamples: number): RawProfile {
           raw.sampleTypes.push(readValueType(sub));
           break;
         case P.sample:
-          readSample(sub, raw, state, label);
+          readSample(sub, raw, this.state, this.label);
           break;
         case P.mapping:
           readMapping(sub, raw);
           break;
         case P.location:
-          readLocation(sub, raw, line);
+          readLocation(sub, raw, this.line);
           break;
         case P.function:
           readFunction(sub, raw);
           break;
         case P.stringTable:
-          raw.strings.push(decoder.decode(buf.subarray(r.pos, end)));
+          raw.strings.push(this.decoder.decode(this.buf.subarray(r.pos, end)));
           break;
         case P.periodType:
           raw.periodType = readValueType(sub);
@@ -130,9 +185,6 @@ export function readProfile(buf: Uint8Array, maxSamples: number): RawProfile {
       r.skip(wire);
     }
   }
-  raw.sampleStart[counts.samples] = state.stack;
-  resolveBytesLabels(raw);
-  return raw;
 }
 
 /**
@@ -189,52 +241,69 @@ function stackArray(maxLocationId: number, length: number): Uint16Array | Int32A
 }
 
 /** First pass: how many samples, stack entries and values per sample, so arrays can be sized exactly. */
-function countSamples(buf: Uint8Array): { samples: number; stackEntries: number; valuesPerSample: number; maxLocationId: number } {
+function countSamples(buf: Uint8Array, windows: SampleWindows | null): { samples: number; stackEntries: number; valuesPerSample: number; maxLocationId: number } {
   let maxLocationId = 0;
-  let samples = 0;
-  let stackEntries = 0;
-  let valuesPerSample = -1;
+  const counts: SampleCounts = { samples: 0, stackEntries: 0, valuesPerSample: -1 };
   let sampleTypes = 0;
   const r = new WireReader(buf);
+  const at = new WireReader(buf);
   const sub = new WireReader(buf);
-  while (!r.done) {
+  const countField = (r: WireReader) => {
     const key = r.key();
     if ((key & 7) !== LENGTH_DELIMITED) {
       r.skip(key & 7);
-      continue;
+      return;
     }
     const end = r.lengthEnd();
     if (key >>> 3 === P.sampleType) sampleTypes++;
     if (key >>> 3 === P.location) maxLocationId = Math.max(maxLocationId, locationIdOf(sub.reset(r.pos, end)));
-    if (key >>> 3 === P.sample) {
-      samples++;
-      sub.reset(r.pos, end);
-      let values = 0;
-      while (!sub.done) {
-        const k = sub.key();
-        if (k === ((1 << 3) | LENGTH_DELIMITED)) {
-          const e = sub.lengthEnd();
-          stackEntries += sub.countVarints(e);
-          sub.pos = e;
-        } else if (k === ((1 << 3) | VARINT)) {
-          sub.varint();
-          stackEntries++;
-        } else if (k === ((2 << 3) | LENGTH_DELIMITED)) {
-          const e = sub.lengthEnd();
-          values += sub.countVarints(e);
-          sub.pos = e;
-        } else if (k === ((2 << 3) | VARINT)) {
-          sub.varint();
-          values++;
-        } else sub.skip(k & 7);
-      }
-      if (valuesPerSample === -1) valuesPerSample = values;
-      // Every sample must carry one value per sample type; checked again against sample_type below.
-      if (values !== valuesPerSample) throw new ProfileError(`invalid profile: sample[${samples - 1}] has ${values} values, but there are ${valuesPerSample === -1 ? sampleTypes : valuesPerSample} sample types`);
-    }
+    if (key >>> 3 === P.sample) countSample(sub.reset(r.pos, end), counts, sampleTypes);
     r.pos = end;
+  };
+  const other = (pos: number) => {
+    at.pos = pos;
+    countField(at);
+  };
+  let handBack = -1; // where the module stopped at a field for this reader
+  while (!r.done) {
+    if (windows && r.pos !== handBack) {
+      const next = windows.count(r.pos, r.end, counts, other);
+      if (next !== r.pos) {
+        r.pos = handBack = next;
+        continue;
+      }
+    }
+    countField(r);
   }
+  const { samples, stackEntries, valuesPerSample } = counts;
   return { samples, stackEntries, valuesPerSample: valuesPerSample === -1 ? sampleTypes : valuesPerSample, maxLocationId };
+}
+
+/** One sample of the first pass, as the module counts them. */
+function countSample(sub: WireReader, counts: SampleCounts, sampleTypes: number): void {
+  const sample = counts.samples++;
+  let values = 0;
+  while (!sub.done) {
+    const k = sub.key();
+    if (k === ((1 << 3) | LENGTH_DELIMITED)) {
+      const e = sub.lengthEnd();
+      counts.stackEntries += sub.countVarints(e);
+      sub.pos = e;
+    } else if (k === ((1 << 3) | VARINT)) {
+      sub.varint();
+      counts.stackEntries++;
+    } else if (k === ((2 << 3) | LENGTH_DELIMITED)) {
+      const e = sub.lengthEnd();
+      values += sub.countVarints(e);
+      sub.pos = e;
+    } else if (k === ((2 << 3) | VARINT)) {
+      sub.varint();
+      values++;
+    } else sub.skip(k & 7);
+  }
+  if (counts.valuesPerSample === -1) counts.valuesPerSample = values;
+  // Every sample must carry one value per sample type; checked again against sample_type below.
+  if (values !== counts.valuesPerSample) throw new ProfileError(`invalid profile: sample[${sample}] has ${values} values, but there are ${counts.valuesPerSample === -1 ? sampleTypes : counts.valuesPerSample} sample types`);
 }
 
 function locationIdOf(r: WireReader): number {
@@ -252,7 +321,13 @@ function readValueType(r: WireReader): { type: number; unit: number } {
   return { type, unit };
 }
 
-function readSample(r: WireReader, raw: RawProfile, state: { sample: number; stack: number; labelSetIndex: Map<string, number> }, label: LabelReader): void {
+interface ReadState {
+  sample: number;
+  stack: number;
+  labelSetIndex: Map<string, number>;
+}
+
+function readSample(r: WireReader, raw: RawProfile, state: ReadState, label: LabelReader): void {
   const i = state.sample++;
   raw.sampleStart[i] = state.stack;
   let value = i * raw.valueCount;
@@ -290,16 +365,52 @@ function readSample(r: WireReader, raw: RawProfile, state: { sample: number; sta
       r.skip(wire);
     }
   }
-  if (labels) {
-    const joined = labels.join('\n');
-    let set = state.labelSetIndex.get(joined);
-    if (set === undefined) {
-      set = raw.labelSets.length;
-      raw.labelSets.push(joined);
-      state.labelSetIndex.set(joined, set);
-    }
-    raw.sampleLabelSet[i] = set;
+  if (labels) setLabels(raw, state, i, labels);
+}
+
+/** A sample's string labels ("key\u0000str", in order) as the index of their set, interned. */
+function setLabels(raw: RawProfile, state: ReadState, sample: number, labels: string[]): void {
+  const joined = labels.join('\n');
+  let set = state.labelSetIndex.get(joined);
+  if (set === undefined) {
+    set = raw.labelSets.length;
+    raw.labelSets.push(joined);
+    state.labelSetIndex.set(joined, set);
   }
+  raw.sampleLabelSet[sample] = set;
+}
+
+/** A window of samples the module read, moved into the tables as readSample would have written them. */
+function takeWindow(raw: RawProfile, state: ReadState, w: SampleWindow): void {
+  const first = state.sample;
+  const stack = state.stack;
+  (raw.stackIds as Uint16Array | Int32Array).set(w.stack.subarray(0, w.entries), stack);
+  raw.sampleStart.set(w.sampleStart.subarray(0, w.samples), first);
+  raw.values.set(w.values.subarray(0, w.samples * raw.valueCount), first * raw.valueCount);
+  // Each sample's first numeric label as NumericLabels.add keeps it; any further ones are in the list below.
+  raw.numericLabels.firstKey.set(w.firstKey.subarray(0, w.samples), first);
+  raw.numericLabels.firstNum.set(w.firstNum.subarray(0, w.samples), first);
+  let labels: string[] | undefined;
+  let labelled = -1;
+  for (let l = 0; l < w.labels; l++) {
+    const sample = first + w.labelSample[l];
+    const str = w.labelStr[l];
+    if (str === 0) {
+      raw.numericLabels.add(sample, w.labelKey[l], w.labelNum[l]);
+      continue;
+    }
+    if (sample !== labelled) {
+      if (labels) setLabels(raw, state, labelled, labels);
+      labels = [];
+      labelled = sample;
+    }
+    (labels as string[]).push(`${w.labelKey[l]}\u0000${str}`);
+  }
+  if (labels) setLabels(raw, state, labelled, labels);
+  const range = raw.labelStringRange;
+  range.max = Math.max(range.max, w.labelMax);
+  state.sample += w.samples;
+  state.stack += w.entries;
 }
 
 /** A Label message's fields, read into one reused array: every Go heap sample has a label, so no object per label. */
