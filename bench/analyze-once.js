@@ -6,36 +6,23 @@
 // the same process parses the dump as the viewer's goroutine view does (parseGoroutineDump on the text the service
 // fetched), timed on its own; the text's UTF-8 decoding, which the fetch does, is timed apart.
 //
-// As the service's decode workers do when they start (dist/workers/warm-up.js), the process first decodes the
-// built-in warm-up profiles, so the timed run is the first profile a started service decodes. With --cold first,
-// it does not: the very first decode in a fresh process, V8 compiling the decoder as it goes.
-//
 // The peak RSS (of the first run) is this process's own high-water mark (VmHWM). Not process.resourceUsage().maxRSS: on Linux that
 // carries the parent's RSS at fork over the exec, so a bench parent of 150 MB made every child's peak 150 MB.
 'use strict';
 const fs = require('node:fs');
 const { analyze } = require('../dist/report/analyze');
 
-const args = process.argv.slice(2);
-const cold = args[0] === '--cold';
-if (cold) args.shift();
-let warmUpMs = 0;
-if (!cold) {
-  const begun = performance.now();
-  require('../dist/workers/warm-up').warmUp();
-  warmUpMs = performance.now() - begun;
-}
 // The decode frees the file's bytes once gunzipped, as a worker frees its own copy of a fetched profile (their
 // buffer detached); the later runs read the file again.
-const input = fs.readFileSync(args[0]);
+const input = fs.readFileSync(process.argv[2]);
 const started = performance.now();
 const { data } = analyze(input, { maxBytes: 1 << 30, releaseInput: true });
 const ms = performance.now() - started;
-const result = { ms, warmUpMs, peakRssKb: peakRssKb(), samples: data.sampleStart.length - 1 };
+const result = { ms, peakRssKb: peakRssKb(), samples: data.sampleStart.length - 1 };
 // Then the same work again in the same process, as a long-running service's worker threads do it: V8 has compiled
 // the decoder's hot code by then (the first run above includes that compiling, which dominates small profiles).
 // Up to 20 more runs within about 5 s; the figure is the median of the second half.
-const bytes = fs.readFileSync(args[0]);
+const bytes = fs.readFileSync(process.argv[2]);
 const warm = [];
 for (const begun = performance.now(); warm.length < 20 && performance.now() - begun < 5000; ) {
   const again = performance.now();
@@ -44,9 +31,9 @@ for (const begun = performance.now(); warm.length < 20 && performance.now() - be
 }
 const settled = warm.slice(Math.floor(warm.length / 2)).sort((a, b) => a - b);
 result.warmMs = settled[Math.floor(settled.length / 2)];
-if (args[1]) {
+if (process.argv[3]) {
   const { parseGoroutineDump } = require('../dist/report/goroutines');
-  const dumpBytes = fs.readFileSync(args[1]);
+  const dumpBytes = fs.readFileSync(process.argv[3]);
   const decodeStarted = performance.now();
   const text = dumpBytes.toString('utf8');
   const parseStarted = performance.now();

@@ -5,9 +5,6 @@
 // the packed arrays. Prints the wall time of each part, their sum, the process's peak RSS and the fields walked as
 // JSON. `npm run bench` builds dist/ first.
 //
-// The walker's code is warmed first the way analyze-once.js warms the decoder's (on the built-in warm-up profiles),
-// unless --cold comes first, so that both sides of the multiple are timed in the same state.
-//
 // The peak RSS is this process's own high-water mark (VmHWM). Not process.resourceUsage().maxRSS: on Linux that
 // carries the parent's RSS at fork over the exec, so a bench parent of 150 MB made every child's peak 150 MB.
 'use strict';
@@ -16,18 +13,30 @@ const zlib = require('node:zlib');
 const { WireReader, LENGTH_DELIMITED } = require('../dist/profile/wire-reader');
 
 const SAMPLE = 2; // Profile.sample
-const args = process.argv.slice(2);
-const cold = args[0] === '--cold';
-if (cold) args.shift();
-if (!cold) {
-  const { builtProfile } = require('../dist/workers/warm-up');
-  for (let i = 0; i < 4; i++) walk(zlib.gunzipSync(builtProfile({ samples: 3000, locations: 1500, labels: 'bytes', idBase: 1 })));
-}
-const bytes = fs.readFileSync(args[0]);
+const bytes = fs.readFileSync(process.argv[2]);
 const started = performance.now();
 const raw = zlib.gunzipSync(bytes);
 const gunzipped = performance.now();
-const { fields, samples, sampleFields } = walk(raw);
+const reader = new WireReader(raw);
+let fields = 0;
+let samples = 0;
+let sampleFields = 0;
+while (!reader.done) {
+  const key = reader.key();
+  fields++;
+  if (key >>> 3 === SAMPLE && (key & 7) === LENGTH_DELIMITED) {
+    // The same reader walks the sample's fields (no object per sample), up to the sample's end.
+    const end = reader.lengthEnd();
+    while (reader.pos < end) {
+      reader.skip(reader.key() & 7);
+      sampleFields++;
+    }
+    if (reader.pos !== end) throw reader.broken('a sample field runs past its sample');
+    samples++;
+  } else {
+    reader.skip(key & 7);
+  }
+}
 const walked = performance.now();
 process.stdout.write(
   JSON.stringify({
@@ -47,29 +56,4 @@ function peakRssKb() {
   const hwm = /^VmHWM:\s+(\d+) kB$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
   if (!hwm) throw new Error('no VmHWM in /proc/self/status');
   return Number(hwm[1]);
-}
-
-/** Every top-level field's key, skipped by its varint or length; within each sample, its fields likewise. */
-function walk(raw) {
-  const reader = new WireReader(raw);
-  let fields = 0;
-  let samples = 0;
-  let sampleFields = 0;
-  while (!reader.done) {
-    const key = reader.key();
-    fields++;
-    if (key >>> 3 === SAMPLE && (key & 7) === LENGTH_DELIMITED) {
-      // The same reader walks the sample's fields (no object per sample), up to the sample's end.
-      const end = reader.lengthEnd();
-      while (reader.pos < end) {
-        reader.skip(reader.key() & 7);
-        sampleFields++;
-      }
-      if (reader.pos !== end) throw reader.broken('a sample field runs past its sample');
-      samples++;
-    } else {
-      reader.skip(key & 7);
-    }
-  }
-  return { fields, samples, sampleFields };
 }

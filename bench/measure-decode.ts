@@ -10,12 +10,8 @@ const ROOT = path.join(__dirname, '..');
 const NODE = path.join(ROOT, 'node_modules', '.bin', 'node');
 
 export interface DecodeFigures {
-  /**
-   * ms: the first analysis in a fresh process after the warm-up a service's decode worker does when it starts (the
-   * first profile a started service decodes); coldMs: the first analysis in a fresh process without it; warmMs: the
-   * same again in the warmed process (a worker's later profiles); warmUpMs: what the warm-up itself took.
-   */
-  ours: { ms: Spread; coldMs: Spread; warmMs: Spread; warmUpMs: Spread; peakRssMb: Spread };
+  /** ms: the first analysis in a fresh process; warmMs: the same again in that process (a worker's second profile on). */
+  ours: { ms: Spread; warmMs: Spread; peakRssMb: Spread };
   pprof: { ms: Spread; peakRssMb: Spread };
   /** gunzip + a walk over the protobuf's fields (bench/floor-once.js): what any decoder of the file must do. */
   floor: { ms: Spread; gunzipMs: Spread; walkMs: Spread; peakRssMb: Spread };
@@ -24,14 +20,14 @@ export interface DecodeFigures {
 }
 
 /**
- * Ours (decode + aggregate, in a fresh process, warmed as a service's worker is and not), the floor of the same file (in another fresh process) and
+ * Ours (decode + aggregate, in a fresh process), the floor of the same file (in another fresh process) and
  * `go tool pprof -top` on it, runs each, interleaved so that a slower stretch of the machine falls on all three.
  */
 export async function measureDecode(file: string, runs: number, dumpFile?: string): Promise<DecodeFigures> {
   // pprof's own program, as `go tool pprof` runs it, built before the first run (Go ships it unbuilt), and timed
   // without the go command in front.
   const pprofTool = await goPprofTool();
-  const ours = { ms: [] as number[], coldMs: [] as number[], warmMs: [] as number[], warmUpMs: [] as number[], rss: [] as number[] };
+  const ours = { ms: [] as number[], warmMs: [] as number[], rss: [] as number[] };
   const pprof = { ms: [] as number[], rss: [] as number[] };
   const floor = { ms: [] as number[], gunzipMs: [] as number[], walkMs: [] as number[], rss: [] as number[] };
   const dump = { ms: [] as number[], utf8Ms: [] as number[], goroutines: 0, groups: 0 };
@@ -39,8 +35,6 @@ export async function measureDecode(file: string, runs: number, dumpFile?: strin
     const analyzed = JSON.parse((await run(NODE, ['bench/analyze-once.js', file, ...(dumpFile ? [dumpFile] : [])], { cwd: ROOT, maxBuffer: 1 << 20 })).stdout);
     ours.ms.push(analyzed.ms);
     ours.warmMs.push(analyzed.warmMs);
-    ours.warmUpMs.push(analyzed.warmUpMs);
-    ours.coldMs.push(JSON.parse((await run(NODE, ['bench/analyze-once.js', '--cold', file], { cwd: ROOT, maxBuffer: 1 << 20 })).stdout).ms);
     ours.rss.push(analyzed.peakRssKb / 1024);
     if (analyzed.dump) {
       dump.ms.push(analyzed.dump.ms);
@@ -64,7 +58,7 @@ export async function measureDecode(file: string, runs: number, dumpFile?: strin
     pprof.rss.push(kb / 1024);
   }
   return {
-    ours: { ms: spread(ours.ms), coldMs: spread(ours.coldMs), warmMs: spread(ours.warmMs), warmUpMs: spread(ours.warmUpMs), peakRssMb: spread(ours.rss) },
+    ours: { ms: spread(ours.ms), warmMs: spread(ours.warmMs), peakRssMb: spread(ours.rss) },
     pprof: { ms: spread(pprof.ms), peakRssMb: spread(pprof.rss) },
     floor: { ms: spread(floor.ms), gunzipMs: spread(floor.gunzipMs), walkMs: spread(floor.walkMs), peakRssMb: spread(floor.rss) },
     dump: dump.ms.length > 0 ? { ms: spread(dump.ms), utf8Ms: spread(dump.utf8Ms), goroutines: dump.goroutines, groups: dump.groups } : undefined,

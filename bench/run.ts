@@ -189,29 +189,25 @@ function render(results: ProfileResults[], latency: LatencyFigures | undefined, 
     '',
     `Each in a fresh process, interleaved run by run: ours is \`analyze\` from \`dist/\` (\`bench/analyze-once.js\`), pprof is the machine's (${goVersion.split(' ')[2] ?? 'go'})`,
     `\`pprof\` program run directly, timed by GNU time. Targets: at least ${TARGET.speedUp}x faster, with at most ${TARGET.memoryRatio.toFixed(2)} of pprof's peak RSS.`,
-    'The verdict is on the first profile a started service decodes: in a fresh process that has done what each of the',
-    'service\'s decode workers does when it starts (decode two small built-in profiles, `src/workers/warm-up.ts`, so that V8',
-    'has compiled the decoder\'s fast code; the warm-up\'s own time is shown apart). "cold" is the first decode in a fresh',
-    'process without it (`DECODE_WARM_UP=off`, or the plugin), "warm" the same work again in the warmed process (a worker\'s',
-    'later profiles). Peak RSS is the warmed process\'s and includes Node itself (about 45 MB).',
+    'The verdict is on the first run in the fresh process (V8 compiling the decoder included); "warm" is the same work',
+    'again in that process, as a service worker does it from its second profile on. Peak RSS includes Node itself (about 45 MB).',
     '',
-    `| profile | ours: first profile | ours: cold | ours: warm | warm-up | pprof: wall | speed-up (target: ${TARGET.speedUp}x) | cold speed-up | ours: peak RSS | pprof: peak RSS | memory ratio (target: ${TARGET.memoryRatio.toFixed(2)}) |`,
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    `| profile | ours: wall | ours: warm | pprof: wall | speed-up (target: ${TARGET.speedUp}x) | warm speed-up | ours: peak RSS | pprof: peak RSS | memory ratio (target: ${TARGET.memoryRatio.toFixed(2)}) |`,
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...results.map(({ profile, decode: d }) => {
       const speedUp = d.pprof.ms.median / d.ours.ms.median;
       const memory = d.ours.peakRssMb.median / d.pprof.peakRssMb.median;
-      return `| ${profile.name} | ${fmt(d.ours.ms, 'ms')} | ${fmt(d.ours.coldMs, 'ms')} | ${fmt(d.ours.warmMs, 'ms')} | ${fmt(d.ours.warmUpMs, 'ms')} | ${fmt(d.pprof.ms, 'ms')} | ${x(speedUp)}, ${verdict(speedUp >= TARGET.speedUp)} | ${x(d.pprof.ms.median / d.ours.coldMs.median)} | ${fmt(d.ours.peakRssMb, 'MB')} | ${fmt(d.pprof.peakRssMb, 'MB')} | ${memory.toFixed(2)}, ${verdict(memory <= TARGET.memoryRatio)} |`;
+      return `| ${profile.name} | ${fmt(d.ours.ms, 'ms')} | ${fmt(d.ours.warmMs, 'ms')} | ${fmt(d.pprof.ms, 'ms')} | ${x(speedUp)}, ${verdict(speedUp >= TARGET.speedUp)} | ${x(d.pprof.ms.median / d.ours.warmMs.median)} | ${fmt(d.ours.peakRssMb, 'MB')} | ${fmt(d.pprof.peakRssMb, 'MB')} | ${memory.toFixed(2)}, ${verdict(memory <= TARGET.memoryRatio)} |`;
     }),
     '',
     '## Decode + aggregate against the floor of the same file',
     '',
-    'The floor, in a fresh process of its own in the same run (`bench/floor-once.js`, its walker warmed on the same built-in',
-    'profiles, so that both sides are timed in the same state): gunzip alone (`zlib.gunzipSync`), then',
+    'The floor, in a fresh process of its own in the same run (`bench/floor-once.js`): gunzip alone (`zlib.gunzipSync`), then',
     'one pass of the decoder\'s protobuf reader (`WireReader`) that only walks the fields: each top-level field skipped by',
     'its length or varint, and within each sample its fields likewise, packed arrays not decoded. What any decoder of the',
     `file must do at least. Target: decode + aggregate at most ${TARGET.floorMultiple}x the floor.`,
     '',
-    `| profile | gunzip | field walk | floor | floor: peak RSS | decode + aggregate (first profile) | multiple of the floor (target: ${TARGET.floorMultiple}x) |`,
+    `| profile | gunzip | field walk | floor | floor: peak RSS | decode + aggregate | multiple of the floor (target: ${TARGET.floorMultiple}x) |`,
     '| --- | --- | --- | --- | --- | --- | --- |',
     ...results.map(({ profile, decode: d }) => {
       const multiple = d.ours.ms.median / d.floor.ms.median;

@@ -20,8 +20,6 @@ export interface Config {
   maxProfileBytes: number;
   fetchTimeoutSeconds: number;
   decodeWorkers: number;
-  /** Decode workers start with the service and decode built-in profiles first (workers/warm-up.ts). */
-  decodeWarmUp: boolean;
   shutdownGraceSeconds: number;
   logLevel: string;
   /** Address ranges fetches may and may not connect to (see acquire/address-policy.ts). */
@@ -77,7 +75,6 @@ export function loadConfig(env: Env = process.env): Config {
     maxProfileBytes: int(env, 'MAX_PROFILE_BYTES', 256 * 1024 * 1024, 1),
     fetchTimeoutSeconds: int(env, 'FETCH_TIMEOUT_SECONDS', 30, 1),
     decodeWorkers: int(env, 'DECODE_WORKERS', Math.max(1, Math.min(4, os.availableParallelism() - 1)), 1),
-    decodeWarmUp: onOff(env, 'DECODE_WARM_UP', true),
     shutdownGraceSeconds: int(env, 'SHUTDOWN_GRACE_SECONDS', 25, 0),
     logLevel: env.LOG_LEVEL || 'info',
     fetchAllow: list(env.FETCH_ALLOW_CIDRS) ?? DEFAULT_ALLOW,

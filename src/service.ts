@@ -41,7 +41,7 @@ export class Service {
   constructor(readonly config: Config, options: ServiceOptions = {}) {
     this.log = options.log ?? createLogger(config.logLevel);
     const kube = options.kube ?? kubeProviderFromEnvironment({ log: this.log });
-    this.pool = new AnalyzePool({ size: config.decodeWorkers, maxHeapMb: WORKER_HEAP_MB, warmUp: config.decodeWarmUp });
+    this.pool = new AnalyzePool({ size: config.decodeWorkers, maxHeapMb: WORKER_HEAP_MB });
     this.storage = openStorage(config, this.log);
     this.store = this.storage.store;
     // A viewer this process does not hold (another replica's, one from before a restart, one evicted) is opened from storage.

@@ -41,11 +41,6 @@ export interface AnalyzePoolOptions {
   maxHeapMb?: number;
   /** A report job running longer (a regex that backtracks without end) has its worker stopped. Default 60 s. */
   reportTimeoutMs?: number;
-  /**
-   * The workers start now, and each decodes built-in profiles before it takes jobs (warm-up.ts): for a
-   * long-running service, whose first profile then finds a worker ready and warm. Otherwise they start on demand.
-   */
-  warmUp?: boolean;
 }
 
 const DEFAULT_REPORT_TIMEOUT_MS = 60_000;
@@ -64,9 +59,7 @@ export class AnalyzePool implements ReportRunner {
   private nextId = 1;
   private closed = false;
 
-  constructor(private readonly options: AnalyzePoolOptions) {
-    if (options.warmUp) for (let i = 0; i < options.size; i++) this.idle.push(this.spawn());
-  }
+  constructor(private readonly options: AnalyzePoolOptions) {}
 
   /** A decode whose caller hangs up leaves the queue; one already in a worker finishes, and its result is dropped. */
   analyze(bytes: Uint8Array, options: DecodeOptions, signal?: AbortSignal): Promise<Analysis> {
@@ -171,7 +164,6 @@ export class AnalyzePool implements ReportRunner {
   private spawn(): Worker {
     const worker = new Worker(workerScript(), {
       resourceLimits: this.options.maxHeapMb ? { maxOldGenerationSizeMb: this.options.maxHeapMb } : undefined,
-      workerData: { warmUp: this.options.warmUp === true },
     });
     worker.unref();
     this.starting.set(worker, []);

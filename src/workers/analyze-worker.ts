@@ -1,4 +1,4 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import zlib from 'node:zlib';
 import { mergeDiff } from '../profile/merge/merge-diff';
 import { mergeProfilesRaw } from '../profile/merge/merge-profiles';
@@ -6,7 +6,6 @@ import { transferables } from '../profile/profile-data';
 import { analyze, Analysis } from '../report/analyze';
 import { resultTransferables, runReportJob } from '../report/jobs';
 import type { WorkerMessage, WorkerReply } from './analyze-pool';
-import { warmUp } from './warm-up';
 
 // Runs the pool's jobs: decode + aggregate of new profiles, and refined views of decoded ones (whose typed arrays
 // arrive shared, not copied). Replies transfer their own buffers instead of copying them.
@@ -52,12 +51,5 @@ function analysisTransfer(analysis: Analysis): ArrayBuffer[] {
   return [...transferables(analysis.data), ...resultTransferables(analysis.model)];
 }
 
-if ((workerData as { warmUp?: boolean } | null)?.warmUp) {
-  try {
-    warmUp();
-  } catch {
-    // Only a head start: a worker that could not warm up still takes jobs.
-  }
-}
-// Modules loaded (and warmed up): the pool starts a job's time limit from here.
+// Modules loaded: the pool starts a job's time limit from here.
 parentPort?.postMessage({ ready: true } satisfies WorkerReply);
