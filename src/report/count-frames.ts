@@ -6,20 +6,28 @@ import { distPath } from '../dist-paths';
 /** Built by `npm run build` from wasm/count-frames.ts (AssemblyScript); found from src/ (the tests) and dist/ alike. */
 export const COUNT_FRAMES_WASM = distPath('wasm', 'count-frames.wasm');
 
-/** Samples per call into the module: V8 runs a call in its first-tier code until the call returns, so short calls let the optimized code take over early. */
-const CHUNK = 16_384;
+/**
+ * Samples per call into the module, and so per window: V8 runs a call in its first-tier code until the call
+ * returns, so short calls let the optimized code take over early; and a small window (here 256 KB of stacks and
+ * 128 KB of values for a heap profile) leaves the module's tables in the CPU's cache when JS copies it in (of 2048 to
+ * 65536, 4096 measured best on the bench's deep heap and large profiles; 16384 and up were slower).
+ */
+const CHUNK = 4096;
 
 interface Exports {
-  prepareInlineEdges(params: number, locations: number): void;
+  prepare(params: number, locations: number): void;
+  /** For any number of values per sample; countFrames<T> for T of 1, 2 and 4, unrolled. */
   countFrames(params: number, start: number, end: number): number;
+  countFrames1(params: number, start: number, end: number): number;
+  countFrames2(params: number, start: number, end: number): number;
+  countFrames4(params: number, start: number, end: number): number;
   rehash(params: number): void;
 }
 
 // The parameter block's fields, as wasm/count-frames.ts numbers them.
-const F = { T: 0, sampleStart: 1, sampleLocations: 2, wide: 3, locationFrameStart: 4, keyOfFrame: 5, values: 6, entered: 7, inlineEdge: 8, cum: 9, flat: 10, totals: 11, counted: 12, keys: 13, edgeCounted: 14, edgeWeight: 15, edgeInline: 16, edgeFrom: 17, edgeTo: 18, edgeCount: 19, edgeCapacity: 20, hashKeys: 21, hashSlots: 22, hashMask: 23, keyCount: 24, windowSample: 25, windowEntry: 26 } as const;
+const F = { T: 0, sampleStart: 1, sampleLocations: 2, wide: 3, locationFrameStart: 4, keyOfFrame: 5, values: 6, entered: 7, location: 8, leaf: 9, frameCall: 10, caller: 11, cum: 12, flat: 13, totals: 14, keys: 15, calls: 16, edgeCounted: 17, edgeWeight: 18, edgeInline: 19, edgeFrom: 20, edgeTo: 21, edgeCount: 22, edgeCapacity: 23, hashKeys: 24, hashSlots: 25, hashMask: 26, keyCount: 27, windowSample: 28, windowEntry: 29 } as const;
 /** Stack entries the window holds at least (a sample with more gets a window of its size). */
 const WINDOW_ENTRIES = 1 << 20;
-const PARAMS = 8;
 const PAGE = 65536;
 
 let loaded: WebAssembly.Module | null | undefined;
@@ -37,8 +45,8 @@ function compiled(): WebAssembly.Module | null {
 
 /**
  * aggregate()'s pass over an unfiltered profile: every frame of every sample. In WebAssembly when the module is
- * built (about three times faster than JavaScript on a million deep stacks: bench/RESULTS.md), else in
- * JavaScript; test/count-frames.test.ts holds the two to identical results.
+ * built (several times faster than JavaScript on a million deep stacks), else in JavaScript;
+ * test/count-frames.test.ts holds the two to identical results.
  */
 export function countFrames(data: ProfileData, keyOfFrame: Int32Array, entered: Uint8Array, keyCount: number, pass: 'wasm' | 'js' = 'wasm'): CountedFrames {
   const wasm = pass === 'wasm' ? compiled() : null;
@@ -48,17 +56,28 @@ export function countFrames(data: ProfileData, keyOfFrame: Int32Array, entered: 
   return counts.result();
 }
 
+interface WindowViews {
+  buffer: ArrayBuffer;
+  params: Int32Array;
+  entries: Uint16Array | Int32Array;
+  values: Float64Array;
+}
+
 /**
- * The module's memory, laid out by hand: the small inputs copied in whole, the stacks and values a window at a
- * time (so it stays a few MB beside a profile of hundreds), the outputs read back, the edge tables grown on demand.
+ * The module's memory, laid out by hand: the key stamps at address 0 and the parameter block after them, the small
+ * inputs copied in whole, the stacks and values a window at a time (so it stays a few MB beside a profile of
+ * hundreds), the outputs read back, the edge tables grown on demand.
  */
 class WasmPass {
   private readonly memory: WebAssembly.Memory;
   private readonly exports: Exports;
   private readonly T: number;
-  private size = PARAMS + 32 * 4;
+  private size = 0;
+  /** The parameter block's address. */
+  private readonly p: number;
   private readonly at: Record<keyof typeof F, number>;
   private readonly windowEntries: number;
+  private views?: WindowViews;
 
   constructor(
     wasm: WebAssembly.Module,
@@ -69,27 +88,43 @@ class WasmPass {
   ) {
     const T = (this.T = data.sampleTypes.length);
     const frames = keyOfFrame.length;
+    // Per key the last sample that counted it, at address 0 (where the module expects it), then the parameters.
+    const counted = this.take(keyCount * 4);
+    this.p = this.take(32 * 4);
     const inputs = { sampleStart: data.sampleStart, locationFrameStart: data.locationFrameStart, keyOfFrame, entered };
     const at: Partial<Record<keyof typeof F, number>> = {};
     for (const [name, array] of Object.entries(inputs)) at[name as keyof typeof F] = this.take(array.byteLength);
     let longest = 0;
-    for (let s = 0; s < sampleCount(data); s++) longest = Math.max(longest, data.sampleStart[s + 1] - data.sampleStart[s]);
+    const { sampleStart } = data;
+    for (let s = 0, n = sampleCount(data); s < n; s++) {
+      const length = sampleStart[s + 1] - sampleStart[s];
+      if (length > longest) longest = length;
+    }
     this.windowEntries = Math.max(WINDOW_ENTRIES, longest);
     at.sampleLocations = this.take(this.windowEntries * data.sampleLocations.BYTES_PER_ELEMENT);
     at.values = this.take(CHUNK * T * 8);
-    at.inlineEdge = this.take(frames * 4);
+    const locations = data.locationFrameStart.length - 1;
+    at.location = this.take(locations * 16);
+    at.leaf = this.take(locations * 4);
+    at.frameCall = this.take(frames * 4);
+    at.caller = this.take(locations * 8);
     at.cum = this.take(keyCount * T * 8);
     at.flat = this.take(keyCount * T * 8);
     at.totals = this.take(T * 8);
-    at.counted = this.take(keyCount * 4);
-    at.keys = this.take(keyCount * 4);
-    const capacity = Math.max(1024, frames + 1024); // prepareInlineEdges makes at most one edge per frame
+    // A sample's frames, a bound: its locations times the most frames a location has. (The module writes a word
+    // past its lists, two past the calls.)
+    let widest = 1;
+    for (let l = 0; l < locations; l++) widest = Math.max(widest, data.locationFrameStart[l + 1] - data.locationFrameStart[l]);
+    at.keys = this.take((Math.min(keyCount, longest * widest) + 1) * 4);
+    at.calls = this.take((longest * widest + 2) * 4);
+    const capacity = Math.max(1024, frames + 1024); // prepare makes at most one edge per frame
     const edgeBytes = WasmPass.edgeBytes(capacity, T);
     this.memory = new WebAssembly.Memory({ initial: Math.ceil((this.size + edgeBytes + 64) / PAGE) });
     this.exports = new WebAssembly.Instance(wasm, { env: { memory: this.memory, abort: () => { throw new Error('count-frames.wasm aborted'); } } }).exports as unknown as Exports;
     this.at = at as Record<keyof typeof F, number>;
     for (const [name, array] of Object.entries(inputs)) this.bytes(at[name as keyof typeof F] as number, array.byteLength).set(new Uint8Array(array.buffer, array.byteOffset, array.byteLength));
-    this.i32(this.at.counted, keyCount).fill(-1);
+    this.i32(counted, keyCount).fill(-1);
+    this.i32(this.at.caller, locations * 2).fill(-1);
     this.placeEdges(capacity);
     const params = this.params();
     for (const name of Object.keys(F) as Array<keyof typeof F>) if (this.at[name] !== undefined) params[F[name]] = this.at[name];
@@ -101,11 +136,12 @@ class WasmPass {
 
   run(): CountedFrames {
     const { exports } = this;
-    exports.prepareInlineEdges(PARAMS, this.data.locationFrameStart.length - 1);
+    exports.prepare(this.p, this.data.locationFrameStart.length - 1);
     const n = sampleCount(this.data);
+    const countSamples = ({ 1: exports.countFrames1, 2: exports.countFrames2, 4: exports.countFrames4 } as Partial<Record<number, Exports['countFrames']>>)[this.T] ?? exports.countFrames;
     for (let s = 0; s < n; ) {
       const end = this.fillWindow(s, n);
-      const next = exports.countFrames(PARAMS, s, end);
+      const next = countSamples(this.p, s, end);
       if (next === s) this.growEdges();
       s = next;
     }
@@ -131,15 +167,22 @@ class WasmPass {
     const { sampleStart, sampleLocations, values } = this.data;
     let end = Math.min(n, start + CHUNK);
     while (end > start + 1 && sampleStart[end] - sampleStart[start] > this.windowEntries) end = start + Math.ceil((end - start) / 2);
-    const params = this.params();
-    params[F.windowSample] = start;
-    params[F.windowEntry] = sampleStart[start];
-    const entries = sampleLocations.subarray(sampleStart[start], sampleStart[end]);
-    this.bytes(this.at.sampleLocations, entries.byteLength).set(new Uint8Array(entries.buffer, entries.byteOffset, entries.byteLength));
-    const T = this.T;
-    const chunk = values.subarray(start * T, end * T);
-    this.f64(this.at.values, chunk.length).set(chunk);
+    const views = this.windowViews();
+    views.params[F.windowSample] = start;
+    views.params[F.windowEntry] = sampleStart[start];
+    views.entries.set(sampleLocations.subarray(sampleStart[start], sampleStart[end]));
+    views.values.set(values.subarray(start * this.T, end * this.T));
     return end;
+  }
+
+  /** Views of the window and the parameters, made again only when growing the memory has replaced its buffer. */
+  private windowViews(): WindowViews {
+    const { buffer } = this.memory;
+    if (this.views?.buffer !== buffer) {
+      const Entries = this.data.sampleLocations instanceof Int32Array ? Int32Array : Uint16Array;
+      this.views = { buffer, params: this.params(), entries: new Entries(buffer, this.at.sampleLocations, this.windowEntries), values: new Float64Array(buffer, this.at.values, CHUNK * this.T) };
+    }
+    return this.views;
   }
 
   private static edgeBytes(capacity: number, T: number): number {
@@ -184,7 +227,7 @@ class WasmPass {
     bytes.copyWithin(this.at.edgeTo, old.to, old.to + old.capacity * 4);
     const params = this.params();
     for (const name of ['edgeCounted', 'edgeWeight', 'edgeInline', 'edgeFrom', 'edgeTo', 'edgeCapacity', 'hashKeys', 'hashSlots', 'hashMask'] as const) params[F[name]] = this.at[name];
-    this.exports.rehash(PARAMS);
+    this.exports.rehash(this.p);
   }
 
   private take(bytes: number): number {
@@ -195,7 +238,7 @@ class WasmPass {
 
   // Views made afresh each time: growing the memory replaces its buffer.
   private params(): Int32Array {
-    return new Int32Array(this.memory.buffer, PARAMS, 32);
+    return new Int32Array(this.memory.buffer, this.p, 32);
   }
 
   private bytes(at: number, length: number): Uint8Array {
