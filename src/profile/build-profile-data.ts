@@ -6,38 +6,37 @@ import { IdIndex } from './validate-tables';
 /** Strings re-interned so the result carries only the ones frames, mappings and labels use. */
 export class Interner {
   readonly strings = [''];
-  private readonly index = new Map<string, number>([['', 0]]);
+  /** Text -> index, made when intern() first needs it (add() needs none). */
+  private index?: Map<string, number>;
+
   intern(s: string): number {
-    let i = this.index.get(s);
-    if (i === undefined) {
-      i = this.strings.length;
-      this.strings.push(s);
-      this.index.set(s, i);
-    }
+    this.index ??= new Map(this.strings.map((text, i) => [text, i]));
+    const i = this.index.get(s);
+    return i === undefined ? this.add(s) : i;
+  }
+
+  /** Adds s, which the caller knows is not among the strings yet, without looking it up. */
+  add(s: string): number {
+    const i = this.strings.length;
+    this.strings.push(s);
+    this.index?.set(s, i);
     return i;
   }
 }
 
-/** Validated raw tables -> ProfileData: frames per location (leaf first), stacks as location indices, in place. */
+/**
+ * Validated raw tables -> ProfileData: frames per location (leaf first), stacks as location indices, in place.
+ * Checks, in this order, what validateTables leaves: that every location's mapping and functions exist, then every
+ * sample's locations.
+ */
 export function buildProfileData(raw: RawProfile, index: { locationIndex: IdIndex; functionIndex: IdIndex; mappingIndex: IdIndex }): ProfileData {
   const text = (i: number) => raw.strings[i] ?? '';
-  const stack = stackOfIndices(raw, index.locationIndex);
   const interner = new Interner();
   const frames = buildFrames(raw, index, interner);
-
+  const stack = stackOfIndices(raw, index.locationIndex);
   const sampleLabels = sharedInt32(raw.sampleStart.length - 1);
-  const labelIds = raw.labelSets.map((set) =>
-    interner.intern(
-      set
-        .split('\n')
-        .map((pair) => pair.split('\u0000').map(Number))
-        .map(([key, value]) => `${text(key)}:${text(value)}`)
-        .sort()
-        // pprof's graph (joinLabels) sorts "key:value" and joins with a literal backslash-n.
-        .join('\\n'),
-    ),
-  );
-  raw.sampleLabelSet.forEach((set, i) => (sampleLabels[i] = set >= 0 ? labelIds[set] : 0));
+  const labelIds = labelSetNames(raw, interner);
+  raw.sampleLabelSet?.forEach((set, i) => (sampleLabels[i] = set >= 0 ? labelIds[set] : 0));
 
   const sampleTypes: ValueType[] = raw.sampleTypes.map((t) => ({ type: text(t.type), unit: text(t.unit) }));
   const defaultName = text(raw.defaultSampleType);
@@ -75,28 +74,7 @@ function stackOfIndices(raw: RawProfile, locationIndex: IdIndex): Int32Array | U
   const inPlace = (narrow ? ids instanceof Uint16Array : ids instanceof Int32Array) && isShared(ids.buffer) && ids.length === length;
   const stack = inPlace ? (ids as Uint16Array | Int32Array) : narrow ? sharedUint16(length) : sharedInt32(length);
   const table = locationIndex.table;
-  let missing = -1;
-  if (table) {
-    const size = table.length;
-    for (let k = 0; k < length; k++) {
-      const id = ids[k];
-      const index = id < size ? table[id] : -1;
-      if (index < 0) {
-        missing = k;
-        break;
-      }
-      stack[k] = index;
-    }
-  } else {
-    for (let k = 0; k < length; k++) {
-      const index = locationIndex.get(ids[k]);
-      if (index < 0) {
-        missing = k;
-        break;
-      }
-      stack[k] = index;
-    }
-  }
+  const missing = table ? denseToIndices(ids, stack, length, table) : sparseToIndices(ids, stack, length, locationIndex);
   if (missing >= 0) {
     let sample = 0;
     while (raw.sampleStart[sample + 1] <= missing) sample++;
@@ -105,47 +83,151 @@ function stackOfIndices(raw: RawProfile, locationIndex: IdIndex): Int32Array | U
   return stack;
 }
 
-function buildFrames(raw: RawProfile, index: { functionIndex: IdIndex; mappingIndex: IdIndex }, interner: Interner) {
-  const { locations, functions, mappings } = raw;
-  const text = (i: number) => raw.strings[i] ?? '';
-  const functionName: number[] = [];
-  const functionFile: number[] = [];
-  functions.name.forEach((name, i) => {
-    functionName.push(interner.intern(text(name)));
-    functionFile.push(interner.intern(text(functions.filename[i])));
-  });
-  const mappingFile = mappings.filename.map((f) => interner.intern(text(f)));
-  const count = locations.id.length;
-  const lineEnd = (i: number) => (i + 1 < count ? locations.lineStart[i + 1] : locations.lineFunction.length);
-  let frameCount = 0;
-  for (let i = 0; i < count; i++) frameCount += Math.max(1, lineEnd(i) - locations.lineStart[i]);
+// The two loops that convert ids[0..length) into stack, through the dense table or the index: each returns the
+// first entry no location has, or -1. Functions of their own, with nothing after the loop (see buildFrames).
 
-  const frameName = sharedInt32(frameCount);
-  const frameFile = sharedInt32(frameCount);
-  const frameLine = sharedInt32(frameCount);
-  const frameStartLine = sharedInt32(frameCount);
-  const frameInlined = sharedUint8(frameCount);
-  const locationFrameStart = sharedInt32(count + 1);
-  const locationMapping = sharedInt32(count);
+function denseToIndices(ids: ArrayLike<number>, stack: Int32Array | Uint16Array, length: number, table: Int32Array): number {
+  const size = table.length;
+  for (let k = 0; k < length; k++) {
+    const id = ids[k];
+    const index = id < size ? table[id] : -1;
+    if (index < 0) return k;
+    stack[k] = index;
+  }
+  return -1;
+}
+
+function sparseToIndices(ids: ArrayLike<number>, stack: Int32Array | Uint16Array, length: number, locationIndex: IdIndex): number {
+  for (let k = 0; k < length; k++) {
+    const index = locationIndex.get(ids[k]);
+    if (index < 0) return k;
+    stack[k] = index;
+  }
+  return -1;
+}
+
+/** Each label set as pprof's graph (joinLabels) names it, interned: "key:value" sorted, joined by a literal backslash-n. */
+function labelSetNames(raw: RawProfile, interner: Interner): number[] {
+  const { start, key, value } = raw.labelSets;
+  const text = (i: number) => raw.strings[i] ?? '';
+  const names: number[] = [];
+  for (let set = 0; set + 1 < start.length; set++) {
+    const pairs: string[] = [];
+    for (let l = start[set]; l < start[set + 1]; l++) pairs.push(`${text(key[l])}:${text(value[l])}`);
+    names.push(interner.intern(pairs.sort().join('\\n')));
+  }
+  return names;
+}
+
+/**
+ * The interned index of each of the raw table's strings, interned once however many functions share it. When no
+ * two raw strings are alike (readProfile tells), each is new to the interner the first time: added without a
+ * lookup, which spares hashing every function's name.
+ */
+class RawStrings {
+  private readonly interned: Int32Array;
+
+  constructor(
+    private readonly raw: RawProfile,
+    private readonly interner: Interner,
+  ) {
+    this.interned = new Int32Array(raw.strings.length).fill(-1);
+    this.interned[0] = 0; // "" (validateTables checked), the interner's first string
+  }
+
+  /** index: a raw string index validateTables checked. Nothing but raw strings may be interned before its last call. */
+  intern(index: number): number {
+    let i = this.interned[index];
+    if (i < 0) {
+      const text = this.raw.strings[index];
+      i = this.interned[index] = this.raw.stringsDistinct ? this.interner.add(text) : this.interner.intern(text);
+    }
+    return i;
+  }
+}
+
+type Frames = Pick<ProfileData, 'frameName' | 'frameFile' | 'frameLine' | 'frameStartLine' | 'frameInlined' | 'locationFrameStart' | 'locationMapping'>;
+
+/**
+ * The frames of every location, its mapping's and functions' references checked (pprof's CheckValid). Each loop
+ * is a function of its own, with nothing after it: on a worker's first profile V8 compiles a long loop while it
+ * runs, from what the code has done so far, and code after the loop that has not run yet (another loop) throws
+ * that compiled code away when it is reached.
+ */
+function buildFrames(raw: RawProfile, index: { functionIndex: IdIndex; mappingIndex: IdIndex }, interner: Interner): Frames {
+  const { locations, functions, mappings } = raw;
+  const strings = new RawStrings(raw, interner);
+  // Interned in this order (each function's name, then its file; then the mappings' files), which numbers the strings.
+  const { functionName, functionFile } = internFunctions(functions, strings);
+  const mappingFile = new Int32Array(mappings.id.length);
+  for (let i = 0; i < mappings.id.length; i++) mappingFile[i] = strings.intern(mappings.filename[i]);
+  const count = locations.id.length;
+  const frameCount = countFrames(locations.lineStart);
+  const frames: Frames = {
+    frameName: sharedInt32(frameCount),
+    frameFile: sharedInt32(frameCount),
+    frameLine: sharedInt32(frameCount),
+    frameStartLine: sharedInt32(frameCount),
+    frameInlined: sharedUint8(frameCount),
+    locationFrameStart: sharedInt32(count + 1),
+    locationMapping: sharedInt32(count),
+  };
+  fillFrames(raw, index, { functionName, functionFile, mappingFile }, frames);
+  return frames;
+}
+
+function internFunctions(functions: RawProfile['functions'], strings: RawStrings): { functionName: Int32Array; functionFile: Int32Array } {
+  const functionName = new Int32Array(functions.id.length);
+  const functionFile = new Int32Array(functions.id.length);
+  for (let i = 0; i < functions.id.length; i++) {
+    functionName[i] = strings.intern(functions.name[i]);
+    functionFile[i] = strings.intern(functions.filename[i]);
+  }
+  return { functionName, functionFile };
+}
+
+/** A frame per line, and one for a location with none: as pprof's graph makes an unsymbolized location (name, file, line 0). */
+function countFrames(lineStart: Int32Array): number {
+  let frames = 0;
+  for (let i = 0; i + 1 < lineStart.length; i++) frames += Math.max(1, lineStart[i + 1] - lineStart[i]);
+  return frames;
+}
+
+function fillFrames(raw: RawProfile, index: { functionIndex: IdIndex; mappingIndex: IdIndex }, interned: { functionName: Int32Array; functionFile: Int32Array; mappingFile: Int32Array }, frames: Frames): void {
+  const { locations, functions } = raw;
+  const { lineStart, lineFunction, lineNumber } = locations;
+  const { functionName, functionFile, mappingFile } = interned;
+  const { frameName, frameFile, frameLine, frameStartLine, frameInlined, locationFrameStart, locationMapping } = frames;
+  // The id -> index tables, read inline: this is the hottest loop of a profile of many locations, and it runs in
+  // V8's interpreter on a worker's first profile, where every call costs.
+  const functionTable = index.functionIndex.table;
+  const mappingTable = index.mappingIndex.table;
+  const count = locations.id.length;
+  locationFrameStart[count] = frameName.length; // the end, set before the loop rather than after it (see buildFrames)
   let frame = 0;
   for (let i = 0; i < count; i++) {
     locationFrameStart[i] = frame;
-    const mapping = locations.mappingId[i] === 0 ? -1 : index.mappingIndex.get(locations.mappingId[i]);
+    const mappingId = locations.mappingId[i];
+    const mapping = mappingId === 0 ? -1 : mappingTable && mappingId > 0 && mappingId < mappingTable.length ? mappingTable[mappingId] : index.mappingIndex.get(mappingId);
+    if (mappingId !== 0 && mapping < 0) fail(`location[${i}] refers to mapping ${mappingId}, which does not exist`);
     locationMapping[i] = mapping >= 0 ? mappingFile[mapping] : 0;
-    const start = locations.lineStart[i];
-    const end = lineEnd(i);
-    // An unsymbolized location is one frame with no function, as pprof's graph makes it (name, file, line 0).
+    const start = lineStart[i];
+    const end = lineStart[i + 1];
     if (end === start) frame++;
     for (let j = start; j < end; j++) {
-      const fn = locations.lineFunction[j] === 0 ? -1 : index.functionIndex.get(locations.lineFunction[j]);
+      const functionId = lineFunction[j];
+      const fn = functionId === 0 ? -1 : functionTable && functionId > 0 && functionId < functionTable.length ? functionTable[functionId] : index.functionIndex.get(functionId);
+      if (functionId !== 0 && fn < 0) fail(`location[${i}].line[${j - start}] refers to function ${functionId}, which does not exist`);
       frameName[frame] = fn >= 0 ? functionName[fn] : 0;
       frameFile[frame] = fn >= 0 ? functionFile[fn] : 0;
-      frameLine[frame] = fn >= 0 ? locations.lineNumber[j] : 0;
+      frameLine[frame] = fn >= 0 ? lineNumber[j] : 0;
       frameStartLine[frame] = fn >= 0 ? functions.startLine[fn] : 0;
       frameInlined[frame] = j < end - 1 ? 1 : 0;
       frame++;
     }
   }
-  locationFrameStart[count] = frame;
-  return { frameName, frameFile, frameLine, frameStartLine, frameInlined, locationFrameStart, locationMapping };
+}
+
+function fail(message: string): never {
+  throw new ProfileError(`invalid profile: ${message}`);
 }

@@ -1,14 +1,18 @@
 import { ProfileError } from '../errors';
 import { GrowableFloat64, GrowableInt32 } from './growable';
+import { LabelSets, LabelSetTable } from './label-sets';
 import { sharedFloat64, sharedInt32, sharedUint16 } from './profile-data';
-import { SampleCounts, SampleWindow, SampleWindows } from './wasm-samples';
+import { FunctionTable, LocationTable, MappingTable, TableBuilder } from './raw-tables';
+import { StringMaker, UTF8 } from './string-maker';
+import { SampleCounts, SampleWindow, SampleWindows, TableRows } from './wasm-samples';
 import { LENGTH_DELIMITED, VARINT, WireReader } from './wire-reader';
 
 /**
  * profile.proto read into flat tables, every reference still an id or a string index (validate-tables.ts checks
- * them). Two passes: the first only counts samples and stack entries, so the second writes straight into arrays
- * of the exact size. In both, the runs of samples are read in WebAssembly (wasm-samples.ts) when it is built, and
- * whatever it leaves (every other field, and any sample it does not judge) here.
+ * them). Two passes: the first only counts (samples, stack entries, the tables' rows), so the second writes
+ * straight into arrays of the exact size. In both, the fields are read in WebAssembly (wasm-samples.ts) when it is
+ * built: samples, locations, functions and mappings into its output areas, strings as where their bytes are;
+ * whatever it leaves (the few other fields, and any field it does not judge) is read here.
  */
 export interface RawProfile {
   strings: string[];
@@ -21,23 +25,28 @@ export interface RawProfile {
   keepFrames: number;
   comments: number[];
   defaultSampleType: number;
-  mappings: { id: number[]; filename: number[]; buildId: number[] };
-  functions: { id: number[]; name: number[]; systemName: number[]; filename: number[]; startLine: number[] };
-  locations: { id: number[]; mappingId: number[]; lineStart: number[]; lineFunction: number[]; lineNumber: number[] };
+  mappings: MappingTable;
+  functions: FunctionTable;
+  locations: LocationTable;
   /** Sample i: location ids stackIds[sampleStart[i]..sampleStart[i+1]), values[i*valueCount..]. */
   sampleStart: Int32Array;
   stackIds: Int32Array | Uint16Array | Float64Array;
   values: Float64Array;
   valueCount: number;
-  /** Per sample, the index in labelSets of its string labels ("k:v" sorted, joined by "\n"), -1 when none. */
-  sampleLabelSet: Int32Array;
-  labelSets: string[];
+  /** Per sample, the index in labelSets of its set of string labels, -1 when none; undefined when no sample has any. */
+  sampleLabelSet: Int32Array | undefined;
+  labelSets: LabelSetTable;
   /** Per sample, the numeric label "bytes" when present, else NaN (filled by resolveBytesLabels). */
   sampleBytes: Float64Array;
   /** Every numeric label, resolved into sampleBytes once the string table, which Go writes last, says which keys are "bytes". */
   numericLabels: NumericLabels;
   /** The smallest and largest string index a label uses, for range checks. */
   labelStringRange: { min: number; max: number };
+  /**
+   * True when no two strings of the table are alike, so that they need no deduplication; false also when the
+   * reader could not tell at little cost (some strings were read by the JavaScript reader, or are not ASCII).
+   */
+  stringsDistinct: boolean;
 }
 
 /** Top-level fields that are messages or strings, and those that are integers: a wrong wire type is refused. */
@@ -58,7 +67,9 @@ export function readProfile(buf: Uint8Array, maxSamples: number, reader: ReaderO
   const counts = countSamples(buf, windows);
   if (counts.samples > maxSamples) throw new ProfileError(`invalid profile: ${counts.samples} samples, more than the limit of ${maxSamples}`);
   const valueCount = counts.valuesPerSample;
-  const raw: RawProfile = {
+  const sampleBytes = sharedFloat64(counts.samples);
+  const state: ReadState = { sample: 0, stack: 0, tables: new TableBuilder(counts.rows), labelSets: new LabelSets() };
+  const raw: Reading = {
     strings: [],
     sampleTypes: [],
     period: 0,
@@ -68,34 +79,30 @@ export function readProfile(buf: Uint8Array, maxSamples: number, reader: ReaderO
     keepFrames: 0,
     comments: [],
     defaultSampleType: 0,
-    mappings: { id: [], filename: [], buildId: [] },
-    functions: { id: [], name: [], systemName: [], filename: [], startLine: [] },
-    locations: { id: [], mappingId: [], lineStart: [], lineFunction: [], lineNumber: [] },
     sampleStart: sharedInt32(counts.samples + 1),
     // The largest array of a big profile, sized exactly (counting the varints costs less than the memory of a
     // bound): build-profile-data.ts converts it into the shared stack of location indices.
     stackIds: stackArray(counts.maxLocationId, counts.stackEntries),
     values: sharedFloat64(counts.samples * valueCount),
     valueCount,
-    sampleLabelSet: new Int32Array(counts.samples).fill(-1),
-    labelSets: [],
-    sampleBytes: sharedFloat64(counts.samples).fill(NaN),
+    sampleLabelSet: undefined,
+    sampleBytes,
     labelStringRange: { min: 0, max: 0 },
-    numericLabels: new NumericLabels(counts.samples),
+    numericLabels: new NumericLabels(sampleBytes),
   };
-  const state: ReadState = { sample: 0, stack: 0, labelSetIndex: new Map<string, number>() };
   const fields = new FieldReader(buf, raw, state);
   // The stacks' array type decides how the module writes them; doubles (ids past 2^31) are read here alone.
   const wide = raw.stackIds instanceof Int32Array;
   const fast = windows && !(raw.stackIds instanceof Float64Array) ? windows : null;
-  const take = (window: SampleWindow) => takeWindow(raw, state, window);
+  const strings = new StringMaker(buf);
+  const take = (window: SampleWindow) => takeWindow(raw, state, window, strings);
   const other = (pos: number) => fields.readAt(pos);
-  const entryBase = () => state.stack;
+  const base = () => ({ entries: state.stack, lines: state.tables.locations.lineFunction.length });
   const r = new WireReader(buf);
   let handBack = -1; // where the module stopped at a field for this reader
   while (!r.done) {
     if (fast && r.pos !== handBack) {
-      const at = fast.read(r.pos, r.end, wide, valueCount, entryBase, take, other);
+      const at = fast.read(r.pos, r.end, wide, valueCount, base, take, other);
       if (at !== r.pos) {
         r.pos = handBack = at;
         continue;
@@ -105,12 +112,14 @@ export function readProfile(buf: Uint8Array, maxSamples: number, reader: ReaderO
   }
   raw.sampleStart[counts.samples] = state.stack;
   resolveBytesLabels(raw);
-  return raw;
+  return { ...raw, ...state.tables.finish(), labelSets: state.labelSets.finish(), stringsDistinct: strings.distinct(raw.strings) };
 }
+
+/** The profile while it is read: its tables and label sets are in ReadState until the end. */
+type Reading = Omit<RawProfile, 'mappings' | 'functions' | 'locations' | 'labelSets' | 'stringsDistinct'>;
 
 /** Reads one top-level field at a time into the tables: every field the module leaves, and all of them without it. */
 class FieldReader {
-  private readonly decoder = new TextDecoder('utf-8');
   private readonly at: WireReader;
   private readonly sub: WireReader;
   private readonly label: LabelReader;
@@ -118,7 +127,7 @@ class FieldReader {
 
   constructor(
     private readonly buf: Uint8Array,
-    private readonly raw: RawProfile,
+    private readonly raw: Reading,
     private readonly state: ReadState,
   ) {
     this.at = new WireReader(buf);
@@ -136,6 +145,7 @@ class FieldReader {
   /** The field at r.pos; r ends past it. */
   read(r: WireReader): void {
     const { raw, sub } = this;
+    const { tables } = this.state;
     const key = r.key();
     const field = key >>> 3;
     const wire = key & 7;
@@ -153,16 +163,16 @@ class FieldReader {
           readSample(sub, raw, this.state, this.label);
           break;
         case P.mapping:
-          readMapping(sub, raw);
+          readMapping(sub, tables);
           break;
         case P.location:
-          readLocation(sub, raw, this.line);
+          readLocation(sub, tables, this.line);
           break;
         case P.function:
-          readFunction(sub, raw);
+          readFunction(sub, tables);
           break;
         case P.stringTable:
-          raw.strings.push(this.decoder.decode(this.buf.subarray(r.pos, end)));
+          raw.strings.push(UTF8.decode(this.buf.subarray(r.pos, end)));
           break;
         case P.periodType:
           raw.periodType = readValueType(sub);
@@ -189,16 +199,15 @@ class FieldReader {
 
 /**
  * Numeric labels as read: each sample's first in arrays of their own (a Go heap sample has exactly one, "bytes"),
- * any further ones in growable lists, in order.
+ * any further ones in growable lists, in order. The first numbers are written where sampleBytes will be (they
+ * mostly are its values), which saves a double per sample on the largest profiles.
  */
 export class NumericLabels {
   readonly firstKey: Int32Array;
-  readonly firstNum: Float64Array;
   readonly more = { sample: new GrowableInt32(16), key: new GrowableInt32(16), num: new GrowableFloat64(16) };
 
-  constructor(samples: number) {
-    this.firstKey = new Int32Array(samples).fill(-1);
-    this.firstNum = new Float64Array(samples);
+  constructor(readonly firstNum: Float64Array) {
+    this.firstKey = new Int32Array(firstNum.length).fill(-1);
   }
 
   add(sample: number, key: number, num: number): void {
@@ -217,16 +226,17 @@ export class NumericLabels {
  * A sample's first numeric label keyed "bytes" is its object size (pprof's tag views use it). The key is compared
  * as text: a string table may hold "bytes" twice.
  */
-function resolveBytesLabels(raw: RawProfile): void {
+function resolveBytesLabels(raw: Reading): void {
   const isBytes = new Uint8Array(raw.strings.length);
   raw.strings.forEach((text, i) => (isBytes[i] = text === 'bytes' ? 1 : 0));
-  const { firstKey, firstNum, more } = raw.numericLabels;
-  for (let s = 0; s < firstKey.length; s++) if (firstKey[s] >= 0 && isBytes[firstKey[s]] === 1) raw.sampleBytes[s] = firstNum[s];
+  const { firstKey, more } = raw.numericLabels;
+  // sampleBytes holds the first numbers: those not keyed "bytes" become NaN (none yet).
+  for (let s = 0; s < firstKey.length; s++) if (firstKey[s] < 0 || isBytes[firstKey[s]] !== 1) raw.sampleBytes[s] = NaN;
   for (let i = 0; i < more.sample.length; i++) {
     const s = more.sample.get(i);
     if (isBytes[more.key.get(i)] === 1 && Number.isNaN(raw.sampleBytes[s])) raw.sampleBytes[s] = more.num.get(i);
   }
-  raw.numericLabels = new NumericLabels(0);
+  raw.numericLabels = new NumericLabels(new Float64Array(0));
 }
 
 /**
@@ -240,47 +250,50 @@ function stackArray(maxLocationId: number, length: number): Uint16Array | Int32A
   return new Float64Array(length);
 }
 
-/** First pass: how many samples, stack entries and values per sample, so arrays can be sized exactly. */
-function countSamples(buf: Uint8Array, windows: SampleWindows | null): { samples: number; stackEntries: number; valuesPerSample: number; maxLocationId: number } {
-  let maxLocationId = 0;
-  const counts: SampleCounts = { samples: 0, stackEntries: 0, valuesPerSample: -1 };
-  let sampleTypes = 0;
+/**
+ * First pass: how many samples, stack entries and values per sample, so arrays can be sized exactly, and the
+ * largest location id, which decides the stacks' width.
+ */
+function countSamples(buf: Uint8Array, windows: SampleWindows | null): { samples: number; stackEntries: number; valuesPerSample: number; maxLocationId: number; rows: TableRows } {
+  const rows = { locations: 0, lines: 0, functions: 0, mappings: 0, strings: 0 };
+  const counts: SampleCounts = { samples: 0, stackEntries: 0, valuesPerSample: -1, sampleTypes: 0, maxLocationId: 0, rows };
   const r = new WireReader(buf);
-  const at = new WireReader(buf);
   const sub = new WireReader(buf);
-  const countField = (r: WireReader) => {
-    const key = r.key();
-    if ((key & 7) !== LENGTH_DELIMITED) {
-      r.skip(key & 7);
-      return;
-    }
-    const end = r.lengthEnd();
-    if (key >>> 3 === P.sampleType) sampleTypes++;
-    if (key >>> 3 === P.location) maxLocationId = Math.max(maxLocationId, locationIdOf(sub.reset(r.pos, end)));
-    if (key >>> 3 === P.sample) countSample(sub.reset(r.pos, end), counts, sampleTypes);
-    r.pos = end;
-  };
-  const other = (pos: number) => {
-    at.pos = pos;
-    countField(at);
-  };
   let handBack = -1; // where the module stopped at a field for this reader
   while (!r.done) {
     if (windows && r.pos !== handBack) {
-      const next = windows.count(r.pos, r.end, counts, other);
+      const next = windows.count(r.pos, r.end, counts);
       if (next !== r.pos) {
         r.pos = handBack = next;
         continue;
       }
     }
-    countField(r);
+    countField(r, sub, counts);
   }
-  const { samples, stackEntries, valuesPerSample } = counts;
-  return { samples, stackEntries, valuesPerSample: valuesPerSample === -1 ? sampleTypes : valuesPerSample, maxLocationId };
+  const { samples, stackEntries, valuesPerSample, sampleTypes, maxLocationId } = counts;
+  return { samples, stackEntries, valuesPerSample: valuesPerSample === -1 ? sampleTypes : valuesPerSample, maxLocationId, rows };
 }
 
-/** One sample of the first pass, as the module counts them. */
-function countSample(sub: WireReader, counts: SampleCounts, sampleTypes: number): void {
+/** One top-level field of the first pass, as the module counts them; r ends past it. */
+function countField(r: WireReader, sub: WireReader, counts: SampleCounts): void {
+  const key = r.key();
+  if ((key & 7) !== LENGTH_DELIMITED) {
+    r.skip(key & 7);
+    return;
+  }
+  const end = r.lengthEnd();
+  const field = key >>> 3;
+  if (field === P.sampleType) counts.sampleTypes++;
+  if (field === P.location) counts.maxLocationId = Math.max(counts.maxLocationId, locationIdOf(sub.reset(r.pos, end), counts.rows));
+  if (field === P.sample) countSample(sub.reset(r.pos, end), counts);
+  if (field === P.function) counts.rows.functions++;
+  if (field === P.mapping) counts.rows.mappings++;
+  if (field === P.stringTable) counts.rows.strings++;
+  r.pos = end;
+}
+
+/** One sample of the first pass. */
+function countSample(sub: WireReader, counts: SampleCounts): void {
   const sample = counts.samples++;
   let values = 0;
   while (!sub.done) {
@@ -302,16 +315,21 @@ function countSample(sub: WireReader, counts: SampleCounts, sampleTypes: number)
     } else sub.skip(k & 7);
   }
   if (counts.valuesPerSample === -1) counts.valuesPerSample = values;
-  // Every sample must carry one value per sample type; checked again against sample_type below.
-  if (values !== counts.valuesPerSample) throw new ProfileError(`invalid profile: sample[${sample}] has ${values} values, but there are ${counts.valuesPerSample === -1 ? sampleTypes : counts.valuesPerSample} sample types`);
+  // Every sample must carry one value per sample type (the first sample's count); checked again against sample_type later.
+  if (values !== counts.valuesPerSample) throw new ProfileError(`invalid profile: sample[${sample}] has ${values} values, but there are ${counts.valuesPerSample} sample types`);
 }
 
-function locationIdOf(r: WireReader): number {
+/** A location's id, in the first pass; counts it and its lines into rows. */
+function locationIdOf(r: WireReader, rows: TableRows): number {
   let id = 0;
+  rows.locations++;
   while (!r.done) {
     const key = r.key();
     if (key === ((1 << 3) | VARINT)) id = r.varint();
-    else r.skip(key & 7);
+    else {
+      if (key === ((4 << 3) | LENGTH_DELIMITED)) rows.lines++;
+      r.skip(key & 7);
+    }
   }
   return id;
 }
@@ -324,14 +342,14 @@ function readValueType(r: WireReader): { type: number; unit: number } {
 interface ReadState {
   sample: number;
   stack: number;
-  labelSetIndex: Map<string, number>;
+  tables: TableBuilder;
+  labelSets: LabelSets;
 }
 
-function readSample(r: WireReader, raw: RawProfile, state: ReadState, label: LabelReader): void {
+function readSample(r: WireReader, raw: Reading, state: ReadState, label: LabelReader): void {
   const i = state.sample++;
   raw.sampleStart[i] = state.stack;
   let value = i * raw.valueCount;
-  let labels: string[] | undefined;
   while (!r.done) {
     const key = r.key();
     const field = key >>> 3;
@@ -356,7 +374,7 @@ function readSample(r: WireReader, raw: RawProfile, state: ReadState, label: Lab
       range.min = Math.min(range.min, label.key, label.str, label.numUnit);
       range.max = Math.max(range.max, label.key, label.str, label.numUnit);
       // pprof's decoding: a label with a string is a string label; otherwise, with a number or unit, a numeric one.
-      if (label.str !== 0) (labels ??= []).push(`${label.key}\u0000${label.str}`);
+      if (label.str !== 0) state.labelSets.add(label.key, label.str);
       else if (label.num !== 0 || label.numUnit !== 0) {
         // Which key is "bytes" is known only once the string table (written last by Go) has been read.
         raw.numericLabels.add(i, label.key, label.num);
@@ -365,23 +383,23 @@ function readSample(r: WireReader, raw: RawProfile, state: ReadState, label: Lab
       r.skip(wire);
     }
   }
-  if (labels) setLabels(raw, state, i, labels);
+  endLabels(raw, state, i);
 }
 
-/** A sample's string labels ("key\u0000str", in order) as the index of their set, interned. */
-function setLabels(raw: RawProfile, state: ReadState, sample: number, labels: string[]): void {
-  const joined = labels.join('\n');
-  let set = state.labelSetIndex.get(joined);
-  if (set === undefined) {
-    set = raw.labelSets.length;
-    raw.labelSets.push(joined);
-    state.labelSetIndex.set(joined, set);
-  }
-  raw.sampleLabelSet[sample] = set;
+/** The sample's set of string labels, those added to state.labelSets since the last call, if it has any. */
+function endLabels(raw: Reading, state: ReadState, sample: number): void {
+  const set = state.labelSets.end();
+  if (set >= 0) (raw.sampleLabelSet ??= new Int32Array(raw.sampleStart.length - 1).fill(-1))[sample] = set;
 }
 
-/** A window of samples the module read, moved into the tables as readSample would have written them. */
-function takeWindow(raw: RawProfile, state: ReadState, w: SampleWindow): void {
+/** A window the module read, moved into the tables as the JavaScript reader would have written them. */
+function takeWindow(raw: Reading, state: ReadState, w: SampleWindow, strings: StringMaker): void {
+  takeSamples(raw, state, w);
+  state.tables.append(w);
+  strings.take(raw.strings, w);
+}
+
+function takeSamples(raw: Reading, state: ReadState, w: SampleWindow): void {
   const first = state.sample;
   const stack = state.stack;
   (raw.stackIds as Uint16Array | Int32Array).set(w.stack.subarray(0, w.entries), stack);
@@ -390,8 +408,7 @@ function takeWindow(raw: RawProfile, state: ReadState, w: SampleWindow): void {
   // Each sample's first numeric label as NumericLabels.add keeps it; any further ones are in the list below.
   raw.numericLabels.firstKey.set(w.firstKey.subarray(0, w.samples), first);
   raw.numericLabels.firstNum.set(w.firstNum.subarray(0, w.samples), first);
-  let labels: string[] | undefined;
-  let labelled = -1;
+  let labelled = -1; // the sample whose string labels are being added
   for (let l = 0; l < w.labels; l++) {
     const sample = first + w.labelSample[l];
     const str = w.labelStr[l];
@@ -399,14 +416,11 @@ function takeWindow(raw: RawProfile, state: ReadState, w: SampleWindow): void {
       raw.numericLabels.add(sample, w.labelKey[l], w.labelNum[l]);
       continue;
     }
-    if (sample !== labelled) {
-      if (labels) setLabels(raw, state, labelled, labels);
-      labels = [];
-      labelled = sample;
-    }
-    (labels as string[]).push(`${w.labelKey[l]}\u0000${str}`);
+    if (sample !== labelled) endLabels(raw, state, labelled);
+    labelled = sample;
+    state.labelSets.add(w.labelKey[l], str);
   }
-  if (labels) setLabels(raw, state, labelled, labels);
+  endLabels(raw, state, labelled);
   const range = raw.labelStringRange;
   range.max = Math.max(range.max, w.labelMax);
   state.sample += w.samples;
@@ -468,7 +482,7 @@ function wrongWire(r: WireReader, field: number, wire: number) {
   return r.broken(`field ${field} has wire type ${wire}, which profile.proto does not give it`);
 }
 
-function stackMax(raw: RawProfile): number {
+function stackMax(raw: Reading): number {
   if (raw.stackIds instanceof Uint16Array) return 0xffff;
   return raw.stackIds instanceof Int32Array ? 0x7fffffff : Number.MAX_SAFE_INTEGER;
 }
@@ -479,27 +493,32 @@ function locationId(r: WireReader, max: number): number {
   return id;
 }
 
-function readMapping(r: WireReader, raw: RawProfile): void {
+function readMapping(r: WireReader, tables: TableBuilder): void {
   // Mapping's fields 1..10 are all integers: id, memory_start, memory_limit, file_offset, filename, build_id, ...
-  const fields = readIntegers(r, new Array<number>(10));
-  raw.mappings.id.push(fields[0]);
-  raw.mappings.filename.push(fields[4]);
-  raw.mappings.buildId.push(fields[5]);
+  const fields = readIntegers(r, mappingFields);
+  const m = tables.mappings;
+  m.id.push(fields[0]);
+  m.filename.push(fields[4]);
+  m.buildId.push(fields[5]);
 }
 
-function readFunction(r: WireReader, raw: RawProfile): void {
-  const [id, name, systemName, filename, startLine] = readIntegers(r, [0, 0, 0, 0, 0]);
-  raw.functions.id.push(id);
-  raw.functions.name.push(name);
-  raw.functions.systemName.push(systemName);
-  raw.functions.filename.push(filename);
-  raw.functions.startLine.push(startLine);
+function readFunction(r: WireReader, tables: TableBuilder): void {
+  const [id, name, systemName, filename, startLine] = readIntegers(r, functionFields);
+  const f = tables.functions;
+  f.id.push(id);
+  f.name.push(name);
+  f.systemName.push(systemName);
+  f.filename.push(filename);
+  f.startLine.push(startLine);
 }
 
+// Reused by every message of their kind: readIntegers fills them afresh.
+const mappingFields = new Array<number>(10).fill(0);
+const functionFields = [0, 0, 0, 0, 0];
 const lineFields = [0, 0, 0];
 
-function readLocation(r: WireReader, raw: RawProfile, line: WireReader): void {
-  const l = raw.locations;
+function readLocation(r: WireReader, tables: TableBuilder, line: WireReader): void {
+  const l = tables.locations;
   let id = 0;
   let mappingId = 0;
   l.lineStart.push(l.lineFunction.length);

@@ -1,11 +1,12 @@
 import { ProfileError } from '../errors';
 import { RawProfile } from './read-profile';
 import { StructureLimits } from './limits';
+import { Integers } from './raw-tables';
 
 /**
  * pprof's Profile.CheckValid on the raw tables: string indices inside the table (index == length included),
- * string_table[0] empty, ids non-zero and unique, every referenced mapping, function and location present.
- * Returns the id -> index maps the builder needs.
+ * string_table[0] empty, ids non-zero and unique. Returns the id -> index maps the builder needs, which checks
+ * that every referenced mapping, function and location is present as it follows the references.
  */
 export function validateTables(raw: RawProfile, limits: StructureLimits): { locationIndex: IdIndex; functionIndex: IdIndex; mappingIndex: IdIndex } {
   const fail = (message: string): never => {
@@ -15,6 +16,12 @@ export function validateTables(raw: RawProfile, limits: StructureLimits): { loca
   if (strings === 0 || raw.strings[0] !== '') fail('string_table[0] must be the empty string');
   const str = (index: number, what: string) => {
     if (!(index >= 0 && index < strings)) fail(`${what} refers to string ${index}, outside the table of ${strings}`);
+  };
+  // A table's string columns, row by row; the message is made only for a failing one.
+  const strColumns = (what: string, columns: Integers[], names: string[]) => {
+    for (let i = 0; i < columns[0].length; i++) {
+      for (let c = 0; c < columns.length; c++) if (!(columns[c][i] >= 0 && columns[c][i] < strings)) str(columns[c][i], `${what}[${i}].${names[c]}`);
+    }
   };
   const { locations, functions, mappings } = raw;
   if (locations.id.length > limits.maxLocations) fail(`${locations.id.length} locations, more than the limit of ${limits.maxLocations}`);
@@ -41,30 +48,12 @@ export function validateTables(raw: RawProfile, limits: StructureLimits): { loca
   str(raw.labelStringRange.max, 'a sample label');
 
   const mappingIndex = new IdIndex(mappings.id, 'mapping', fail);
-  mappings.id.forEach((_id, i) => {
-    str(mappings.filename[i], `mapping[${i}].filename`);
-    str(mappings.buildId[i], `mapping[${i}].build_id`);
-  });
+  strColumns('mapping', [mappings.filename, mappings.buildId], ['filename', 'build_id']);
   const functionIndex = new IdIndex(functions.id, 'function', fail);
-  functions.id.forEach((_id, i) => {
-    str(functions.name[i], `function[${i}].name`);
-    str(functions.systemName[i], `function[${i}].system_name`);
-    str(functions.filename[i], `function[${i}].filename`);
-  });
+  strColumns('function', [functions.name, functions.systemName, functions.filename], ['name', 'system_name', 'filename']);
   const locationIndex = new IdIndex(locations.id, 'location', fail);
-  locations.id.forEach((_id, i) => {
-    const mappingId = locations.mappingId[i];
-    if (mappingId !== 0 && mappingIndex.get(mappingId) < 0) fail(`location[${i}] refers to mapping ${mappingId}, which does not exist`);
-    const end = i + 1 < locations.id.length ? locations.lineStart[i + 1] : locations.lineFunction.length;
-    for (let j = locations.lineStart[i]; j < end; j++) {
-      const functionId = locations.lineFunction[j];
-      if (functionId !== 0 && functionIndex.get(functionId) < 0) {
-        fail(`location[${i}].line[${j - locations.lineStart[i]}] refers to function ${functionId}, which does not exist`);
-      }
-    }
-  });
-  // Every sample's locations are checked as they become indices (stackOfIndices in build-profile-data.ts): one
-  // pass over the largest array instead of two.
+  // The references of every location are checked as its frames are built, and every sample's as its stack becomes
+  // indices (buildProfileData in build-profile-data.ts, in this order): one pass over each table instead of two.
   return { locationIndex, functionIndex, mappingIndex };
 }
 
@@ -73,18 +62,30 @@ export class IdIndex {
   private readonly dense?: Int32Array;
   private readonly sparse?: Map<number, number>;
 
-  constructor(ids: number[], what: string, fail: (message: string) => never) {
+  constructor(ids: ArrayLike<number>, what: string, fail: (message: string) => never) {
     let max = 0;
-    for (const id of ids) max = Math.max(max, id);
-    if (max <= 4 * ids.length + 1024) this.dense = new Int32Array(max + 1).fill(-1);
-    else this.sparse = new Map();
-    ids.forEach((id, i) => {
+    for (let i = 0; i < ids.length; i++) if (ids[i] > max) max = ids[i];
+    const check = (i: number) => {
+      const id = ids[i];
       if (id === 0) fail(`${what}[${i}] has id 0`);
       if (id < 0 || !Number.isSafeInteger(id)) fail(`${what}[${i}] has id ${id}, beyond what this decoder supports`);
       if (this.get(id) >= 0) fail(`${what} id ${id} appears twice`);
-      if (this.dense) this.dense[id] = i;
-      else this.sparse?.set(id, i);
-    });
+    };
+    if (max <= 4 * ids.length + 1024) {
+      const dense = (this.dense = new Int32Array(max + 1).fill(-1));
+      // The checks inline for ids 1..max (a whole number no larger than max is safe), check() for the others.
+      for (let i = 0; i < ids.length; i++) {
+        const id = ids[i];
+        if (id <= 0 || dense[id] >= 0) check(i);
+        dense[id] = i;
+      }
+    } else {
+      const sparse = (this.sparse = new Map());
+      for (let i = 0; i < ids.length; i++) {
+        check(i);
+        sparse.set(ids[i], i);
+      }
+    }
   }
 
   get(id: number): number {

@@ -21,11 +21,7 @@ export function aggregate(data: ProfileData, options: AggregateOptions = {}): Ag
   const { keyOfFrame, names, files } = frameKeys(data, options.granularity ?? 'functions');
   const T = data.sampleTypes.length;
   const stacks = new RefinedStacks(data, options.refine, options.baseOnly ? baseSampleMask(data) : undefined);
-  const inlined = stacks.inlined;
-  // Only a node that some inlined call enters can be marked "(inline)", so edges are counted into those alone:
-  // most edges of a big profile (millions of distinct caller -> callee pairs) need no counting at all.
-  const entered = new Uint8Array(names.length);
-  for (let f = 0; f < inlined.length; f++) if (inlined[f] === 1) entered[keyOfFrame[f]] = 1;
+  const entered = enteredByInlining(stacks.inlined, keyOfFrame, names.length);
   let counted: CountedFrames;
   if (stacks.unrefined) counted = countFrames(data, keyOfFrame, entered, names.length);
   else {
@@ -37,6 +33,16 @@ export function aggregate(data: ProfileData, options: AggregateOptions = {}): Ag
   // In a diff, pprof's totals are of the base alone (total.ts); the count's are of every sample.
   const totals = isDiffProfile(data) ? pprofTotals(data) : counted.totals;
   return { typeCount: T, names, files, totals, flat, cum, inlineLabels: inlineLabels(edges, flat, T) };
+}
+
+/**
+ * Per key, 1 when some inlined call enters it. Only such a node can be marked "(inline)", so edges are counted into
+ * those alone: most edges of a big profile (millions of distinct caller -> callee pairs) need no counting at all.
+ */
+function enteredByInlining(inlined: Uint8Array, keyOfFrame: Int32Array, keys: number): Uint8Array {
+  const entered = new Uint8Array(keys);
+  for (let f = 0; f < inlined.length; f++) if (inlined[f] === 1) entered[keyOfFrame[f]] = 1;
+  return entered;
 }
 
 /** Under name filters: the kept frames of each kept sample, as RefinedStacks gives them. */

@@ -23,6 +23,7 @@ export interface FrameKeys {
 
 /** Assigns each frame the key of the node it belongs to at the given granularity. */
 export function frameKeys(data: ProfileData, granularity: Granularity): FrameKeys {
+  if (granularity === 'functions' && !data.frameName.includes(0)) return functionKeys(data);
   const keyOfFrame = new Int32Array(data.frameName.length);
   const names: string[] = [];
   const files: string[] = [];
@@ -32,6 +33,7 @@ export function frameKeys(data: ProfileData, granularity: Granularity): FrameKey
   // At functions granularity a named frame's node is its name: strings are interned, so the name's index is its
   // identity, looked up without building a label per frame.
   const byName = granularity === 'functions' ? new Int32Array(data.strings.length).fill(-1) : undefined;
+  const paths = new PathCache(data.strings);
   const { locationFrameStart } = data;
   for (let location = 0; location < locationFrameStart.length - 1; location++) {
     const mapping = data.strings[data.locationMapping[location]];
@@ -45,7 +47,8 @@ export function frameKeys(data: ProfileData, granularity: Granularity): FrameKey
       }
       const file = data.strings[data.frameFile[f]];
       const fn = granularity === 'files' ? '' : data.strings[nameIndex];
-      const label = nodeName(granularity, fn, file, data.frameLine[f], mapping);
+      const path = granularity === 'functions' || !file ? '' : paths.clean(data.frameFile[f]);
+      const label = pathNodeName(granularity, fn, path, data.frameLine[f], mapping);
       // pprof's graph.nodeInfo: a frame with no name left (files granularity) is also told apart by its binary and
       // its function's start line, so each function of a file is a node of its own, shown by the file's name.
       const identity = fn === '' ? `${label}\0${mapping}\0${data.frameStartLine[f]}` : label;
@@ -66,6 +69,53 @@ export function frameKeys(data: ProfileData, granularity: Granularity): FrameKey
   return { keyOfFrame, names, files, lines, functions };
 }
 
+/**
+ * frameKeys at functions granularity when every frame has a function: a node per name (its label is the name, and
+ * no unsymbolized frame's label can be the same as one), numbered as the names first appear, with no label built.
+ */
+function functionKeys(data: ProfileData): FrameKeys {
+  const keyOfFrame = new Int32Array(data.frameName.length);
+  const names: string[] = [];
+  const files: string[] = [];
+  const lines = new Int32Array(data.frameName.length); // per key: there are no more keys than frames
+  assignFunctionKeys(data, keyOfFrame, names, files, lines);
+  return { keyOfFrame, names, files, lines: Array.from(lines.subarray(0, names.length)), functions: names.slice() };
+}
+
+/** functionKeys' loop, a function of its own with nothing after the loop (see buildFrames in build-profile-data.ts). */
+function assignFunctionKeys(data: ProfileData, keyOfFrame: Int32Array, names: string[], files: string[], lines: Int32Array): void {
+  const { frameName, frameFile, frameLine, frameStartLine, strings, locationFrameStart } = data;
+  const byName = new Int32Array(strings.length).fill(-1);
+  for (let location = 0; location < locationFrameStart.length - 1; location++) {
+    for (let f = locationFrameStart[location]; f < locationFrameStart[location + 1]; f++) {
+      let key = byName[frameName[f]];
+      if (key < 0) {
+        key = byName[frameName[f]] = names.length;
+        names.push(strings[frameName[f]]);
+        files.push(strings[frameFile[f]]);
+      }
+      keyOfFrame[f] = key;
+      // lineOf at functions granularity, inline: the start line, else the lowest line seen.
+      const line = frameLine[f];
+      if (frameStartLine[f] > 0) lines[key] = frameStartLine[f];
+      else if (line > 0 && (lines[key] === 0 || line < lines[key])) lines[key] = line;
+    }
+  }
+}
+
+/** cleanPath of each file name once, however many frames have it. */
+class PathCache {
+  private readonly cleaned = new Map<number, string>();
+
+  constructor(private readonly strings: string[]) {}
+
+  clean(file: number): string {
+    let path = this.cleaned.get(file);
+    if (path === undefined) this.cleaned.set(file, (path = cleanPath(this.strings[file])));
+    return path;
+  }
+}
+
 /** The line shown with a node, updated by one more of its frames. */
 function lineOf(granularity: Granularity, sofar: number, startLine: number, line: number): number {
   if (granularity === 'files') return 0;
@@ -79,8 +129,12 @@ function lineOf(granularity: Granularity, sofar: number, startLine: number, line
  * graph.NodeInfo.NameComponents (internal/graph/graph.go): name, then file:line or file, else the binary.
  */
 export function nodeName(granularity: Granularity, fn: string, file: string, line: number, mapping: string): string {
+  return pathNodeName(granularity, fn, granularity === 'functions' || !file ? '' : cleanPath(file), line, mapping);
+}
+
+/** nodeName with the file already cleaned (path: "" at functions granularity or without a file). */
+function pathNodeName(granularity: Granularity, fn: string, path: string, line: number, mapping: string): string {
   const name = granularity === 'files' ? '' : fn;
-  const path = granularity === 'functions' || !file ? '' : cleanPath(file);
   const lineno = granularity === 'lines' ? line : 0;
   const parts = name ? [name] : [];
   if (lineno !== 0) parts.push(`${path}:${lineno}`);
