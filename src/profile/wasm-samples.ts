@@ -1,5 +1,5 @@
-import fs from 'node:fs';
 import { distPath } from '../dist-paths';
+import { lazyWasmModule } from '../wasm-module';
 
 /** Built by `npm run build` from wasm/read-samples.ts (AssemblyScript); found from src/ (the tests) and dist/ alike. */
 export const READ_SAMPLES_WASM = distPath('wasm', 'read-samples.wasm');
@@ -70,18 +70,7 @@ const TABLE_COLUMNS = ['locationId', 'locationMapping', 'locationLineStart', 'li
 type TableColumn = (typeof TABLE_COLUMNS)[number];
 type Area = 'input' | 'stack' | 'values' | 'sampleStart' | 'labelSample' | 'labelKey' | 'labelStr' | 'labelNum' | 'other' | 'firstKey' | 'firstNum' | TableColumn | 'stringAscii';
 
-let loaded: WebAssembly.Module | null | undefined;
-
-function compiled(): WebAssembly.Module | null {
-  if (loaded === undefined) {
-    try {
-      loaded = new WebAssembly.Module(fs.readFileSync(READ_SAMPLES_WASM));
-    } catch {
-      loaded = null; // not built: the JavaScript reader does the same work, slower
-    }
-  }
-  return loaded;
-}
+const compiled = lazyWasmModule(READ_SAMPLES_WASM);
 
 /** What a window adds up to in the first pass; read and written by both readers. */
 export interface SampleCounts {

@@ -1,7 +1,7 @@
-import fs from 'node:fs';
 import { ProfileData, sampleCount } from '../profile/profile-data';
 import { CountedFrames, Counts, countEveryFrame } from './frame-counts';
 import { distPath } from '../dist-paths';
+import { lazyWasmModule } from '../wasm-module';
 
 /** Built by `npm run build` from wasm/count-frames.ts (AssemblyScript); found from src/ (the tests) and dist/ alike. */
 export const COUNT_FRAMES_WASM = distPath('wasm', 'count-frames.wasm');
@@ -30,18 +30,7 @@ const F = { T: 0, sampleStart: 1, sampleLocations: 2, wide: 3, locationFrameStar
 const WINDOW_ENTRIES = 1 << 20;
 const PAGE = 65536;
 
-let loaded: WebAssembly.Module | null | undefined;
-
-function compiled(): WebAssembly.Module | null {
-  if (loaded === undefined) {
-    try {
-      loaded = new WebAssembly.Module(fs.readFileSync(COUNT_FRAMES_WASM));
-    } catch {
-      loaded = null; // not built: the JavaScript pass does the same work, slower
-    }
-  }
-  return loaded;
-}
+const compiled = lazyWasmModule(COUNT_FRAMES_WASM);
 
 /**
  * aggregate()'s pass over an unfiltered profile: every frame of every sample. In WebAssembly when the module is
