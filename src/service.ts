@@ -42,6 +42,7 @@ export class Service {
     this.log = options.log ?? createLogger(config.logLevel);
     const kube = options.kube ?? kubeProviderFromEnvironment({ log: this.log });
     this.pool = new AnalyzePool({ size: config.decodeWorkers, maxHeapMb: WORKER_HEAP_MB });
+    this.pool.prestart();
     this.storage = openStorage(config, this.log);
     this.store = this.storage.store;
     // A viewer this process does not hold (another replica's, one from before a restart, one evicted) is opened from storage.

@@ -17,6 +17,8 @@ export interface AcquireOptions {
   jobs?: JobCollector;
   /** Aborted when the caller hangs up: the fetch, the proxy stream or this caller's share of a Job ends. */
   signal?: AbortSignal;
+  /** The body's chunks as they arrive, when it is fetched over HTTP(S) or the pod proxy (not from a Job). */
+  onBody?: (chunk: Buffer) => void;
 }
 
 export interface AcquiredProfile {
@@ -48,7 +50,7 @@ async function acquireAnyType(request: ProfileRequest, options: AcquireOptions):
     return options.jobs.collect(request, { policy: options.policy, secretNamespaces: options.secretNamespaces }, options.signal);
   }
   if (collector.kind === 'proxy') {
-    return fetchThroughPodProxy(request, collector.pod, { kube: options.kube, timeoutMs, maxBytes: options.maxProfileBytes, signal: options.signal });
+    return fetchThroughPodProxy(request, collector.pod, { kube: options.kube, timeoutMs, maxBytes: options.maxProfileBytes, signal: options.signal, onBody: options.onBody });
   }
   return fetchOverHttp(request, options, timeoutMs);
 }
@@ -63,5 +65,6 @@ async function fetchOverHttp(request: ProfileRequest, options: AcquireOptions, t
     maxBytes: options.maxProfileBytes,
     policy: options.policy,
     signal: options.signal,
+    onBody: options.onBody,
   });
 }

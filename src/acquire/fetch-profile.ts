@@ -20,6 +20,8 @@ export interface FetchOptions {
   policy?: AddressPolicy;
   /** Aborting it closes the connection at once and rejects with its reason. */
   signal?: AbortSignal;
+  /** Each chunk of a 200 answer's body as it arrives, within the limit (the caller may decompress meanwhile). */
+  onBody?: (chunk: Buffer) => void;
 }
 
 export interface FetchedBody {
@@ -96,6 +98,7 @@ function getOnce(url: URL, options: FetchOptions, deadline: number): Promise<Raw
           fail(`the profile is larger than the limit of ${options.maxBytes} bytes (${options.limitName ?? 'MAX_PROFILE_BYTES'})`);
           return;
         }
+        if (status === 200) options.onBody?.(chunk);
       });
       response.on('end', () => {
         const bytes = into ? into.subarray(0, size) : Buffer.concat(chunks, size);

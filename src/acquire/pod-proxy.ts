@@ -11,6 +11,7 @@ export interface ProxyOptions {
   timeoutMs: number;
   maxBytes: number;
   signal?: AbortSignal;
+  onBody?: (chunk: Buffer) => void;
 }
 
 /**
@@ -34,6 +35,7 @@ export async function fetchThroughPodProxy(request: ProfileRequest, pod: PodTarg
       timeoutMs: options.timeoutMs,
       maxBytes: options.maxBytes,
       signal: options.signal,
+      onBody: options.onBody,
     });
   } catch (error) {
     if (options.signal?.aborted) throw error;

@@ -5,8 +5,8 @@ import { ProfileRequest } from '../parameters/parse';
 import { notAProfile } from '../profile/sniff';
 import type { ProcessorDeps } from './go-profiler';
 
-/** acquireProfile with the service's limits and the caller's signal. */
-export function fetchUngated(request: ProfileRequest, deps: ProcessorDeps, signal?: AbortSignal): Promise<AcquiredProfile> {
+/** acquireProfile with the service's limits and the caller's signal; onBody sees the body as it arrives. */
+export function fetchUngated(request: ProfileRequest, deps: ProcessorDeps, signal?: AbortSignal, onBody?: (chunk: Buffer) => void): Promise<AcquiredProfile> {
   const { config } = deps;
   return acquireProfile(request, {
     kube: deps.kube,
@@ -16,6 +16,7 @@ export function fetchUngated(request: ProfileRequest, deps: ProcessorDeps, signa
     secretNamespaces: config.secretNamespaces,
     jobs: deps.jobs,
     signal,
+    onBody,
   });
 }
 
@@ -26,8 +27,8 @@ export function cpuTurn<T>(request: ProfileRequest, deps: ProcessorDeps, work: (
 }
 
 /** Fetches within the concurrency limit, CPU profiles of one source one at a time. */
-export function acquireGated(request: ProfileRequest, deps: ProcessorDeps, signal?: AbortSignal): Promise<AcquiredProfile> {
-  return cpuTurn(request, deps, () => deps.fetchGate.run(() => fetchUngated(request, deps, signal), signal), signal);
+export function acquireGated(request: ProfileRequest, deps: ProcessorDeps, signal?: AbortSignal, onBody?: (chunk: Buffer) => void): Promise<AcquiredProfile> {
+  return cpuTurn(request, deps, () => deps.fetchGate.run(() => fetchUngated(request, deps, signal, onBody), signal), signal);
 }
 
 /** A body that is not a profile (an HTML page, a JSON error) is refused here, saying what came instead. */

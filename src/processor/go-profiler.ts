@@ -26,6 +26,8 @@ import type { DiffInfo } from '../viewer/profile-info';
 import type { ViewerProfile } from '../viewer/viewer-profile';
 import type { ReportRunner } from '../report/jobs';
 import type { AsyncCaptures } from './async-capture';
+import type { AcquiredProfile } from '../acquire/acquire-profile';
+import { InflateStream } from '../profile/inflate-stream';
 import { acquireGated, checkIsProfile } from './acquire-one';
 import { acquireBase, diffWithBase } from './diff-base';
 import { profileGroup } from './profile-group';
@@ -177,38 +179,58 @@ export async function obtain(request: ParsedRequest, deps: ProcessorDeps, timing
  * to be compared: the diff decodes it), store.
  */
 async function profileOne(request: ProfileRequest, deps: ProcessorDeps, timings: Record<string, number>, signal?: AbortSignal, decode = true, onFetched?: () => void): Promise<Profiled> {
-  const { config, metrics } = deps;
+  const { metrics } = deps;
   let t = performance.now();
-  const fetched = await acquireGated(request, deps, signal);
-  // A node Job would run a second time for the dump; the other collectors fetch it the way the profile came.
-  const goroutineDump = request.collector.kind === 'job' ? undefined : await fetchGoroutineDump(request, (r) => acquireGated(r, deps, signal));
+  const inflating = decode ? new InflateStream(deps.config.maxProfileBytes) : undefined;
+  const fetched = await acquireGated(request, deps, signal, inflating && ((chunk) => inflating.push(chunk)))
+    .then(checkIsProfile)
+    .catch((error: unknown) => {
+      inflating?.cancel();
+      throw error;
+    });
   signal?.throwIfAborted();
   timings.fetchMs = Math.round(performance.now() - t);
   metrics.fetchSeconds.observe(timings.fetchMs / 1000);
   metrics.countBytes(fetched.bytes.length);
-
-  checkIsProfile(fetched);
   onFetched?.();
-  // Read while the profile decodes: the pod's labels name the service its key is filed under.
-  const service = serviceNameOf(deps.kube, request.context, fetched.url.hostname);
+
   t = performance.now();
-  const analysis = decode
-    ? await deps.pool.analyze(fetched.bytes, { maxBytes: config.maxProfileBytes }, signal).catch((error: Error) => {
-        if (signal?.aborted) throw error;
-        throw new ProfileError(`${error.message}${describeBody(fetched.contentType, fetched.bytes)}`);
-      })
-    : undefined;
+  const decoding = decode ? decodeFetched(fetched, inflating, deps, signal) : undefined;
+  decoding?.catch(() => undefined); // awaited below, once the dump is in
+  // Read while the profile decodes: the pod's labels name the service its key is filed under; and the goroutine
+  // dump (a node Job would run a second time for it; the other collectors fetch it the way the profile came).
+  const service = serviceNameOf(deps.kube, request.context, fetched.url.hostname);
+  const goroutineDump = request.collector.kind === 'job' ? undefined : await fetchGoroutineDump(request, (r) => acquireGated(r, deps, signal));
+  const analysis = await decoding;
   timings.decodeMs = Math.round(performance.now() - t);
   metrics.decodeSeconds.observe(timings.decodeMs / 1000);
 
   signal?.throwIfAborted();
   const fetchedAt = new Date();
   const serviceName = await service;
+  t = performance.now();
   const saved = await deps.store.save(fetched.bytes, request.type, request.context, fetchedAt, serviceName);
   if (goroutineDump !== undefined) await deps.store.saveGoroutineDump(saved, goroutineDump);
+  timings.storeMs = Math.round(performance.now() - t);
   const source = `${fetched.url.origin}${fetched.url.pathname}`;
   // Undecoded only for a diff, whose analysis replaces it before anything reads it.
   return { analysis: analysis as Analysis, bytes: fetched.bytes, profilePath: saved.path, saved, service: serviceName, fetchedAt, source, goroutineDump };
+}
+
+/**
+ * Decode + aggregate in a worker: of the bytes gunzipped while they arrived when the whole body came through the
+ * stream (not from a Job, whose bytes come at the end), else of the bytes as fetched.
+ */
+async function decodeFetched(fetched: AcquiredProfile, inflating: InflateStream | undefined, deps: ProcessorDeps, signal?: AbortSignal): Promise<Analysis> {
+  try {
+    const streamed = inflating !== undefined && inflating.received === fetched.bytes.length;
+    if (!streamed) inflating?.cancel();
+    const inflated = streamed ? await inflating.end() : undefined;
+    return await deps.pool.analyze(inflated ?? fetched.bytes, { maxBytes: deps.config.maxProfileBytes }, signal);
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    throw new ProfileError(`${(error as Error).message}${describeBody(fetched.contentType, fetched.bytes)}`);
+  }
 }
 
 /**

@@ -20,12 +20,18 @@ export function decompress(bytes: Uint8Array, maxBytes: number): Uint8Array {
   try {
     return zlib.gunzipSync(bytes, { maxOutputLength: maxBytes, chunkSize: outputChunkSize(bytes, maxBytes) });
   } catch (error) {
-    const e = error as NodeJS.ErrnoException;
-    if (e.code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) {
-      throw new ProfileError(`decompressing profile: it expands past the limit of ${maxBytes} bytes (MAX_PROFILE_BYTES)`);
-    }
-    throw new ProfileError(`decompressing profile: ${e.message}`);
+    throw decompressError(error as NodeJS.ErrnoException, maxBytes);
   }
+}
+
+/** zlib's failure as the decoder reports it; inflate-stream.ts reports its own the same way. */
+export function decompressError(error: NodeJS.ErrnoException, maxBytes: number): ProfileError {
+  if (error.code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError) return expandsPastLimit(maxBytes);
+  return new ProfileError(`decompressing profile: ${error.message}`);
+}
+
+export function expandsPastLimit(maxBytes: number): ProfileError {
+  return new ProfileError(`decompressing profile: it expands past the limit of ${maxBytes} bytes (MAX_PROFILE_BYTES)`);
 }
 
 /** Deflate expands at most about 1032:1. */

@@ -11,7 +11,7 @@ import { ReportJob, ReportResult, ReportRunner } from '../report/jobs';
 import { distPath } from '../dist-paths';
 
 export type WorkerMessage =
-  | { id: number; kind: 'analyze'; bytes: ArrayBuffer; options: DecodeOptions }
+  | { id: number; kind: 'analyze'; bytes: Uint8Array; options: DecodeOptions }
   | { id: number; kind: 'report'; data: ProfileData; job: ReportJob }
   | { id: number; kind: 'merge'; inputs: Array<{ name: string; bytes: ArrayBuffer; labels: Record<string, string> }>; options: DecodeOptions; diff?: { normalize: boolean } }
   | { id: number; kind: 'gc' };
@@ -61,13 +61,19 @@ export class AnalyzePool implements ReportRunner {
 
   constructor(private readonly options: AnalyzePoolOptions) {}
 
+  /** One worker started ahead of the first job: the first profile does not wait for it to load its modules. */
+  prestart(): void {
+    if (!this.closed && this.idle.length + this.busy.size === 0) this.idle.push(this.spawn());
+  }
+
   /** A decode whose caller hangs up leaves the queue; one already in a worker finishes, and its result is dropped. */
   analyze(bytes: Uint8Array, options: DecodeOptions, signal?: AbortSignal): Promise<Analysis> {
-    // Copy into a buffer of our own so it can be transferred without detaching the caller's.
-    const copy = new Uint8Array(bytes.length);
-    copy.set(bytes);
-    const message: WorkerMessage = { id: this.nextId++, kind: 'analyze', bytes: copy.buffer, options };
-    return abortable(this.submit(message, [copy.buffer], 'decoding profile', undefined, signal), signal) as Promise<Analysis>;
+    // Shared bytes (inflate-stream.ts's) are read where they are; others are copied into a buffer of our own, so
+    // that it can be transferred without detaching the caller's.
+    const shared = bytes.buffer instanceof SharedArrayBuffer;
+    const own = shared ? bytes : Uint8Array.from(bytes);
+    const message: WorkerMessage = { id: this.nextId++, kind: 'analyze', bytes: own, options };
+    return abortable(this.submit(message, shared ? [] : [own.buffer as ArrayBuffer], 'decoding profile', undefined, signal), signal) as Promise<Analysis>;
   }
 
   /** Merges profiles as pprof does (each sample labelled with its input's labels), then decodes the merge. */

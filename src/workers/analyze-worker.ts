@@ -20,8 +20,8 @@ parentPort?.on('message', (message: WorkerMessage) => {
   let transfer: ArrayBuffer[] = [];
   try {
     if (message.kind === 'analyze') {
-      // The bytes are this worker's own copy (transferred): freed once gunzipped.
-      const analysis = analyze(new Uint8Array(message.bytes), { ...message.options, releaseInput: true });
+      // The bytes are this worker's own copy (transferred): freed once gunzipped. Shared ones were gunzipped already.
+      const analysis = analyze(message.bytes, { ...message.options, releaseInput: true });
       transfer = analysisTransfer(analysis);
       reply = { id: message.id, result: analysis };
     } else if (message.kind === 'merge') {
