@@ -13,18 +13,20 @@ export function baseSampleMask(data: ProfileData): Uint8Array | undefined {
   const known = masks.get(data.values);
   if (known !== undefined) return known ?? undefined;
   const sets = new LabelSets(data);
-  const isBaseSet = new Map<number, boolean>();
+  // Per label string: 0 not looked at yet, 1 not the base's, 2 the base's. Most profiles have no "pprof::base" in
+  // any of them, and a string without it is not parsed.
+  const states = new Uint8Array(data.strings.length);
   const n = sampleCount(data);
   let mask: Uint8Array | null = null;
   for (let s = 0; s < n; s++) {
     const set = data.sampleLabels[s];
     if (set === 0) continue;
-    let base = isBaseSet.get(set);
-    if (base === undefined) {
-      base = sets.mapOf(set).get(BASE_LABEL_KEY)?.includes(BASE_LABEL_VALUE) === true;
-      isBaseSet.set(set, base);
+    let state = states[set];
+    if (state === 0) {
+      const base = data.strings[set].includes(BASE_LABEL_KEY) && sets.mapOf(set).get(BASE_LABEL_KEY)?.includes(BASE_LABEL_VALUE) === true;
+      state = states[set] = base ? 2 : 1;
     }
-    if (base) (mask ??= new Uint8Array(n))[s] = 1;
+    if (state === 2) (mask ??= new Uint8Array(n))[s] = 1;
   }
   masks.set(data.values, mask);
   return mask ?? undefined;
