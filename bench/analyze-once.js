@@ -15,10 +15,13 @@ const { analyze } = require('../dist/report/analyze');
 // The decode frees the file's bytes once gunzipped, as a worker frees its own copy of a fetched profile (their
 // buffer detached); the later runs read the file again.
 const input = fs.readFileSync(process.argv[2]);
+// What the process holds before the decode (Node, the loaded code, the file's bytes): the peak less this is what the
+// decode itself costs, as it does a running service, which pays for the rest once.
+const startRssKb = rssKb();
 const started = performance.now();
 const { data } = analyze(input, { maxBytes: 1 << 30, releaseInput: true });
 const ms = performance.now() - started;
-const result = { ms, peakRssKb: peakRssKb(), samples: data.sampleStart.length - 1 };
+const result = { ms, peakRssKb: peakRssKb(), startRssKb, samples: data.sampleStart.length - 1 };
 // Then the same work again in the same process, as a long-running service's worker threads do it: V8 has compiled
 // the decoder's hot code by then (the first run above includes that compiling, which dominates small profiles).
 // Up to 20 more runs within about 5 s; the figure is the median of the second half.
@@ -45,7 +48,15 @@ process.stdout.write(JSON.stringify(result) + '\n');
 
 /** This process's peak RSS in KiB, from its own memory map's high-water mark. */
 function peakRssKb() {
-  const hwm = /^VmHWM:\s+(\d+) kB$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
-  if (!hwm) throw new Error('no VmHWM in /proc/self/status');
-  return Number(hwm[1]);
+  return statusKb('VmHWM');
+}
+
+function rssKb() {
+  return statusKb('VmRSS');
+}
+
+function statusKb(field) {
+  const found = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(fs.readFileSync('/proc/self/status', 'utf8'));
+  if (!found) throw new Error(`no ${field} in /proc/self/status`);
+  return Number(found[1]);
 }

@@ -11,7 +11,8 @@ const NODE = path.join(ROOT, 'node_modules', '.bin', 'node');
 
 export interface DecodeFigures {
   /** ms: the first analysis in a fresh process; warmMs: the same again in that process (a worker's second profile on). */
-  ours: { ms: Spread; warmMs: Spread; peakRssMb: Spread };
+  /** startRssMb: the process before the decode (Node, the loaded code, the file's bytes). */
+  ours: { ms: Spread; warmMs: Spread; peakRssMb: Spread; startRssMb: Spread };
   pprof: { ms: Spread; peakRssMb: Spread };
   /** gunzip + a walk over the protobuf's fields (bench/floor-once.js): what any decoder of the file must do. */
   floor: { ms: Spread; gunzipMs: Spread; walkMs: Spread; peakRssMb: Spread };
@@ -27,7 +28,7 @@ export async function measureDecode(file: string, runs: number, dumpFile?: strin
   // pprof's own program, as `go tool pprof` runs it, built before the first run (Go ships it unbuilt), and timed
   // without the go command in front.
   const pprofTool = await goPprofTool();
-  const ours = { ms: [] as number[], warmMs: [] as number[], rss: [] as number[] };
+  const ours = { ms: [] as number[], warmMs: [] as number[], rss: [] as number[], startRss: [] as number[] };
   const pprof = { ms: [] as number[], rss: [] as number[] };
   const floor = { ms: [] as number[], gunzipMs: [] as number[], walkMs: [] as number[], rss: [] as number[] };
   const dump = { ms: [] as number[], utf8Ms: [] as number[], goroutines: 0, groups: 0 };
@@ -36,6 +37,7 @@ export async function measureDecode(file: string, runs: number, dumpFile?: strin
     ours.ms.push(analyzed.ms);
     ours.warmMs.push(analyzed.warmMs);
     ours.rss.push(analyzed.peakRssKb / 1024);
+    ours.startRss.push(analyzed.startRssKb / 1024);
     if (analyzed.dump) {
       dump.ms.push(analyzed.dump.ms);
       dump.utf8Ms.push(analyzed.dump.utf8Ms);
@@ -58,7 +60,7 @@ export async function measureDecode(file: string, runs: number, dumpFile?: strin
     pprof.rss.push(kb / 1024);
   }
   return {
-    ours: { ms: spread(ours.ms), warmMs: spread(ours.warmMs), peakRssMb: spread(ours.rss) },
+    ours: { ms: spread(ours.ms), warmMs: spread(ours.warmMs), peakRssMb: spread(ours.rss), startRssMb: spread(ours.startRss) },
     pprof: { ms: spread(pprof.ms), peakRssMb: spread(pprof.rss) },
     floor: { ms: spread(floor.ms), gunzipMs: spread(floor.gunzipMs), walkMs: spread(floor.walkMs), peakRssMb: spread(floor.rss) },
     dump: dump.ms.length > 0 ? { ms: spread(dump.ms), utf8Ms: spread(dump.utf8Ms), goroutines: dump.goroutines, groups: dump.groups } : undefined,

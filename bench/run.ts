@@ -200,6 +200,17 @@ function render(results: ProfileResults[], latency: LatencyFigures | undefined, 
       return `| ${profile.name} | ${fmt(d.ours.ms, 'ms')} | ${fmt(d.ours.warmMs, 'ms')} | ${fmt(d.pprof.ms, 'ms')} | ${x(speedUp)}, ${verdict(speedUp >= TARGET.speedUp)} | ${x(d.pprof.ms.median / d.ours.warmMs.median)} | ${fmt(d.ours.peakRssMb, 'MB')} | ${fmt(d.pprof.peakRssMb, 'MB')} | ${memory.toFixed(2)}, ${verdict(memory <= TARGET.memoryRatio)} |`;
     }),
     '',
+    'Of that peak, what the process held before the decode began (Node, the loaded code and the file\'s bytes, which a',
+    'running service pays for once, not per profile) and what the decode itself added, against pprof\'s whole peak (for',
+    'reading only: the verdict above is on the whole process).',
+    '',
+    '| profile | ours: before the decode | ours: added by the decode | added, against pprof\'s peak |',
+    '| --- | --- | --- | --- |',
+    ...results.map(({ profile, decode: d }) => {
+      const added = d.ours.peakRssMb.median - d.ours.startRssMb.median;
+      return `| ${profile.name} | ${fmt(d.ours.startRssMb, 'MB')} | ${added.toFixed(0)} MB | ${(added / d.pprof.peakRssMb.median).toFixed(2)} |`;
+    }),
+    '',
     '## Decode + aggregate against the floor of the same file',
     '',
     'The floor, in a fresh process of its own in the same run (`bench/floor-once.js`): gunzip alone (`zlib.gunzipSync`), then',
