@@ -56,12 +56,14 @@ test('the module is built and is what readProfile uses', () => {
 test('the module reads the samples and tables of Go\'s profiles itself, leaving the JavaScript reader a few fields', () => {
   const read = SampleWindows.prototype.read;
   const taken = { samples: 0, locations: 0, lines: 0, functions: 0, mappings: 0, strings: 0, others: 0 };
-  const spy = jest.spyOn(SampleWindows.prototype, 'read').mockImplementation(function (this: SampleWindows, pos, end, wide, valueCount, base, take, other) {
+  const narrow: boolean[] = [];
+  const spy = jest.spyOn(SampleWindows.prototype, 'read').mockImplementation(function (this: SampleWindows, pos, end, wide, narrowValues, valueCount, base, take, other) {
+    narrow.push(narrowValues);
     const counted: typeof take = (w) => {
       for (const k of ['samples', 'locations', 'lines', 'functions', 'mappings', 'strings'] as const) taken[k] += w[k];
       take(w);
     };
-    return read.call(this, pos, end, wide, valueCount, base, counted, (at) => {
+    return read.call(this, pos, end, wide, narrowValues, valueCount, base, counted, (at) => {
       taken.others++;
       other(at);
     });
@@ -79,6 +81,10 @@ test('the module reads the samples and tables of Go\'s profiles itself, leaving 
     });
     expect(taken.others).toBeLessThan(10);
     expect(raw.stringsDistinct).toBe(true);
+    // Every value fits 32 bits: read narrow throughout (half the memory while the bytes are held), doubles after.
+    expect(narrow.length).toBeGreaterThan(0);
+    expect(narrow.every(Boolean)).toBe(true);
+    expect(raw.values).toBeInstanceOf(Float64Array);
   } finally {
     spy.mockRestore();
   }
@@ -125,7 +131,7 @@ describe('profiles shaped like a large Go server\'s, written by Go', () => {
 });
 
 /** A profile written field by field, for the encodings the Go runtime does not use but profile.proto allows. */
-function craftedProfile(options: { hugeSample?: number } = {}): Uint8Array {
+function craftedProfile(options: { hugeSample?: number; bigValues?: bigint[] } = {}): Uint8Array {
   const w = new WireWriter();
   const strings = ['', 'alloc_space', 'bytes', 'main.f', 'main.g', 'handler', '/api', 'tenant', 't1', 'count'];
   const sampleType = w.beginMessage(1);
@@ -181,7 +187,8 @@ function craftedProfile(options: { hugeSample?: number } = {}): Uint8Array {
     // Locations between the samples that first use them, as the runtime writes them.
     if (i < ids.length) location(ids[i], 1 + (i % 2));
     const stack = [ids[i % ids.length], ids[(i * 7) % ids.length], ids[(i * 3) % ids.length]].slice(0, 1 + (i % 3));
-    sample(stack, i % 5 === 0 ? BigInt(-i - 1) : i * 1000 + 1, i % 4 !== 0, () => {
+    const big = options.bigValues && i % 37 === 17 ? options.bigValues[Math.floor(i / 37) % options.bigValues.length] : undefined;
+    sample(stack, big ?? (i % 5 === 0 ? BigInt(-i - 1) : i * 1000 + 1), i % 4 !== 0, () => {
       if (i % 3 === 0) label(2, { num: i * 64 + 1, unit: 2 });
       if (i % 6 === 0) label(9, { num: 2n ** 60n });
       if (i % 5 === 0) label(5, { str: 6, junk: true });
@@ -223,6 +230,17 @@ test('every encoding profile.proto allows reads alike: unpacked ids and values, 
   // The first numeric label keyed "bytes" is the sample's size, a unit-only one included (0).
   expect([raw.sampleBytes[0], raw.sampleBytes[3], raw.sampleBytes[11], raw.sampleBytes[1]]).toEqual([1, 3 * 64 + 1, 0, NaN]);
   expect(raw.labelSets.start.length - 1).toBeGreaterThan(1);
+  for (const window of [16, 50, 333, 2048]) expectSameRead(buf, window);
+});
+
+test('values past 32 bits, which the module leaves to the JavaScript reader, read alike and exactly, whatever the window', () => {
+  // The module writes values as int32 while the profile's bytes are held; a sample with one outside that range is
+  // read by the JavaScript reader, and the values are doubles from then on.
+  const bigValues = [2n ** 31n, -(2n ** 31n) - 1n, 2n ** 40n, 2n ** 53n + 1n, 2n ** 63n - 1n, 2n ** 31n - 1n, -(2n ** 31n)];
+  const buf = craftedProfile({ bigValues });
+  const raw = expectSameRead(buf) as Tables;
+  expect(raw.values).toBeInstanceOf(Float64Array);
+  for (const big of bigValues) expect(Array.from(raw.values)).toContain(Number(big));
   for (const window of [16, 50, 333, 2048]) expectSameRead(buf, window);
 });
 

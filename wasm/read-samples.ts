@@ -72,6 +72,7 @@ const STRING_START = 44; // out, i32 per string: its first byte's offset in the 
 const STRING_END = 45; // out: the offset past its last byte
 const STRING_ASCII = 46; // out, u8 per string: 1 when every byte is ASCII (JavaScript then needs no UTF-8 decoding)
 const STRING_HASH = 47; // out, i32 per string: a hash of its bytes (JavaScript tells from them that no two strings are alike)
+const NARROW_VALUES = 48; // in: 1: values are written as i32 (a sample with a value past int32 is for JavaScript), else as f64
 
 // Why the walk stopped.
 const END_OF_WINDOW = 0; // the window is walked, or its next field does not end inside it, or its table area is full
@@ -440,6 +441,7 @@ function readSample(pos: i32, limit: i32): i32 {
   const valueCount = field(VALUE_COUNT);
   const stack = field(STACK);
   const valuesOut = field(VALUES);
+  const narrow = field(NARROW_VALUES) == 1;
   let at = next;
   // This sample's outputs are committed only once it is read whole.
   let e = entries;
@@ -490,7 +492,9 @@ function readSample(pos: i32, limit: i32): i32 {
       while (more) {
         const value = varint2(at, valuesEnd);
         if (next < 0 || v >= valueLimit) return FOR_JAVASCRIPT;
-        store<f64>(<usize>valuesOut + (<usize>v << 3), <f64>value);
+        if (!narrow) store<f64>(<usize>valuesOut + (<usize>v << 3), <f64>value);
+        else if (value >= -0x80000000 && value <= 0x7fffffff) store<i32>(<usize>valuesOut + (<usize>v << 2), <i32>value);
+        else return FOR_JAVASCRIPT;
         v++;
         at = next;
         more = packed && at < valuesEnd;

@@ -42,12 +42,14 @@ const DEFAULT_CHUNK = 64 * 1024;
  * One output chunk of the size the gzip trailer announces (ISIZE, the length mod 2^32), so zlib writes the profile
  * once instead of into chunks it then concatenates: half the peak memory of a large profile's decompression. The
  * trailer is untrusted, so the chunk is capped by what the input could expand to and by the limit; a wrong size
- * only means more chunks.
+ * only means more chunks. Exactly that size, not a byte more: the profile then has the chunk's buffer to itself,
+ * which the decoder frees once it is read (releaseBytes). (A full chunk makes zlib allocate the next one, which
+ * nothing writes to: no memory is touched.)
  */
 function outputChunkSize(bytes: Uint8Array, maxBytes: number): number {
   if (bytes.length < 18) return DEFAULT_CHUNK;
   const tail = bytes.length - 4;
   const announced = (bytes[tail] | (bytes[tail + 1] << 8) | (bytes[tail + 2] << 16) | (bytes[tail + 3] << 24)) >>> 0;
-  const size = Math.min(announced + 1, bytes.length * MAX_DEFLATE_RATIO, maxBytes + 1);
+  const size = Math.min(announced, bytes.length * MAX_DEFLATE_RATIO, maxBytes + 1);
   return Math.max(DEFAULT_CHUNK, size);
 }

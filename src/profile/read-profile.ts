@@ -1,6 +1,7 @@
 import { ProfileError } from '../errors';
 import { GrowableFloat64, GrowableInt32 } from './growable';
 import { LabelSets, LabelSetTable } from './label-sets';
+import { releaseBytes } from './release-bytes';
 import { sharedFloat64, sharedInt32, sharedUint16 } from './profile-data';
 import { FunctionTable, LocationTable, MappingTable, TableBuilder } from './raw-tables';
 import { StringMaker, UTF8 } from './string-maker';
@@ -56,10 +57,14 @@ const INTEGER_FIELDS = new Set([7, 8, 9, 10, 12, 14]);
 // profile.proto field numbers.
 const P = { sampleType: 1, sample: 2, mapping: 3, location: 4, function: 5, stringTable: 6, dropFrames: 7, keepFrames: 8, timeNanos: 9, durationNanos: 10, periodType: 11, period: 12, comment: 13, defaultSampleType: 14 };
 
-/** How to read: in WebAssembly where it can (the default), and the window it reads at a time (for the tests). */
+/**
+ * How to read: in WebAssembly where it can (the default), and the window it reads at a time (for the tests).
+ * release: the bytes are the reader's to free once read (decode.ts's gunzipped copy).
+ */
 export interface ReaderOptions {
   wasm?: boolean;
   window?: number;
+  release?: boolean;
 }
 
 export function readProfile(buf: Uint8Array, maxSamples: number, reader: ReaderOptions = {}): RawProfile {
@@ -83,7 +88,9 @@ export function readProfile(buf: Uint8Array, maxSamples: number, reader: ReaderO
     // The largest array of a big profile, sized exactly (counting the varints costs less than the memory of a
     // bound): build-profile-data.ts converts it into the shared stack of location indices.
     stackIds: stackArray(counts.maxLocationId, counts.stackEntries),
-    values: sharedFloat64(counts.samples * valueCount),
+    // 32-bit while the module reads them, so that with the bytes still held they take half the memory; doubles
+    // once the bytes are freed, or as soon as a value needs more (readSample).
+    values: windows ? new Int32Array(counts.samples * valueCount) : sharedFloat64(counts.samples * valueCount),
     valueCount,
     sampleLabelSet: undefined,
     sampleBytes,
@@ -102,7 +109,7 @@ export function readProfile(buf: Uint8Array, maxSamples: number, reader: ReaderO
   let handBack = -1; // where the module stopped at a field for this reader
   while (!r.done) {
     if (fast && r.pos !== handBack) {
-      const at = fast.read(r.pos, r.end, wide, valueCount, base, take, other);
+      const at = fast.read(r.pos, r.end, wide, raw.values instanceof Int32Array, valueCount, base, take, other);
       if (at !== r.pos) {
         r.pos = handBack = at;
         continue;
@@ -112,11 +119,23 @@ export function readProfile(buf: Uint8Array, maxSamples: number, reader: ReaderO
   }
   raw.sampleStart[counts.samples] = state.stack;
   resolveBytesLabels(raw);
-  return { ...raw, ...state.tables.finish(), labelSets: state.labelSets.finish(), stringsDistinct: strings.distinct(raw.strings) };
+  const read = { ...raw, ...state.tables.finish(), labelSets: state.labelSets.finish(), stringsDistinct: strings.distinct(raw.strings) };
+  // Nothing read refers to the bytes (the strings are copies of theirs): their memory goes back now, not at the
+  // next collection, before the tables are built and aggregated.
+  if (reader.release) releaseBytes(buf);
+  return { ...read, values: widened(raw.values) };
 }
 
-/** The profile while it is read: its tables and label sets are in ReadState until the end. */
-type Reading = Omit<RawProfile, 'mappings' | 'functions' | 'locations' | 'labelSets' | 'stringsDistinct'>;
+/** The profile while it is read: its tables and label sets are in ReadState until the end, its values maybe 32-bit. */
+type Reading = Omit<RawProfile, 'mappings' | 'functions' | 'locations' | 'labelSets' | 'stringsDistinct' | 'values'> & { values: Float64Array | Int32Array };
+
+/** The values as doubles, in a shared array. */
+function widened(values: Float64Array | Int32Array): Float64Array {
+  if (values instanceof Float64Array) return values;
+  const doubles = sharedFloat64(values.length);
+  doubles.set(values);
+  return doubles;
+}
 
 /** Reads one top-level field at a time into the tables: every field the module leaves, and all of them without it. */
 class FieldReader {
@@ -347,6 +366,8 @@ interface ReadState {
 }
 
 function readSample(r: WireReader, raw: Reading, state: ReadState, label: LabelReader): void {
+  // The module leaves a sample here when one of its values is past int32, among other things: doubles from now on.
+  raw.values = widened(raw.values);
   const i = state.sample++;
   raw.sampleStart[i] = state.stack;
   let value = i * raw.valueCount;

@@ -58,6 +58,7 @@ const F = {
   stringEnd: 45,
   stringAscii: 46,
   stringHash: 47,
+  narrowValues: 48,
 } as const;
 const END_OF_WINDOW = 0;
 const PARAMS_BYTES = 256;
@@ -99,7 +100,8 @@ export interface SampleWindow {
   labels: number;
   labelMax: number;
   stack: Uint16Array | Int32Array;
-  values: Float64Array;
+  /** Int32Array when read narrow (read()'s narrowValues). */
+  values: Float64Array | Int32Array;
   /** Per sample, the index in the whole stack of its first entry. */
   sampleStart: Int32Array;
   /** Per sample, its first numeric label's key (-1 for none) and number. */
@@ -214,10 +216,12 @@ export class SampleWindows {
   /**
    * The second pass from pos: each window's samples and tables handed to take(), then its other fields' positions
    * to other(); returns where the JavaScript reader goes on. base(): the stack entries and lines read so far.
+   * narrowValues: the values written as int32, and a sample with one past that range left to the JavaScript reader.
    */
-  read(pos: number, end: number, wide: boolean, valueCount: number, base: () => { entries: number; lines: number }, take: (window: SampleWindow) => void, other: (pos: number) => void): number {
+  read(pos: number, end: number, wide: boolean, narrowValues: boolean, valueCount: number, base: () => { entries: number; lines: number }, take: (window: SampleWindow) => void, other: (pos: number) => void): number {
     const p = this.params();
     p[F.wide] = wide ? 1 : 0;
+    p[F.narrowValues] = narrowValues ? 1 : 0;
     p[F.valueCount] = valueCount;
     const { memory, at, window, rows } = this.instance;
     const buffer = memory.buffer;
@@ -226,7 +230,7 @@ export class SampleWindows {
     const columns = Object.fromEntries(TABLE_COLUMNS.map((column) => [column, int32(column, rows)])) as Record<TableColumn, Int32Array>;
     const out = {
       stack: wide ? int32('stack', window) : new Uint16Array(buffer, at.stack, window),
-      values: float64('values', window),
+      values: narrowValues ? int32('values', window) : float64('values', window),
       sampleStart: int32('sampleStart', window >> 1),
       labelSample: int32('labelSample', window >> 1),
       labelKey: int32('labelKey', window >> 1),
