@@ -11,6 +11,8 @@
 'use strict';
 const fs = require('node:fs');
 const { analyze } = require('../dist/report/analyze');
+// As a decode worker does when it starts, before it takes a profile.
+require('../dist/wasm-module').compileWasmModules();
 
 // The decode frees the file's bytes once gunzipped, as a worker frees its own copy of a fetched profile (their
 // buffer detached); the later runs read the file again.

@@ -5,6 +5,7 @@ import { mergeProfilesRaw } from '../profile/merge/merge-profiles';
 import { transferables } from '../profile/profile-data';
 import { analyze, Analysis } from '../report/analyze';
 import { resultTransferables, runReportJob } from '../report/jobs';
+import { compileWasmModules } from '../wasm-module';
 import type { WorkerMessage, WorkerReply } from './analyze-pool';
 
 // Runs the pool's jobs: decode + aggregate of new profiles, and refined views of decoded ones (whose typed arrays
@@ -51,5 +52,6 @@ function analysisTransfer(analysis: Analysis): ArrayBuffer[] {
   return [...transferables(analysis.data), ...resultTransferables(analysis.model)];
 }
 
-// Modules loaded: the pool starts a job's time limit from here.
+// Modules loaded, the WebAssembly ones compiled ahead of the first profile: the pool starts a job's time limit from here.
+compileWasmModules();
 parentPort?.postMessage({ ready: true } satisfies WorkerReply);
