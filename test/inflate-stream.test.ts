@@ -6,7 +6,7 @@ import zlib from 'node:zlib';
 import { fetchProfile } from '../src/acquire/fetch-profile';
 import { KEYS } from '../src/parameters/schema';
 import { decompress } from '../src/profile/decompress';
-import { InflateStream } from '../src/profile/inflate-stream';
+import { InflatedParts, InflateStream, joinParts, partBuffers } from '../src/profile/inflate-stream';
 import { analyze } from '../src/report/analyze';
 import { RESULT } from '../src/result/answer';
 import { AnalyzePool } from '../src/workers/analyze-pool';
@@ -15,8 +15,8 @@ import { request, serve } from './support/http-json';
 import { writeServerProfile } from './support/server-program';
 import { RunningService, startService } from './support/service';
 
-// The service gunzips a fetched profile while its body arrives (src/profile/inflate-stream.ts), then hands the
-// result to a decode worker shared. Held here to decompress()'s answers, bytes and errors alike.
+// The service gunzips a fetched profile while its body arrives (src/profile/inflate-stream.ts), then hands zlib's
+// parts to a decode worker, which joins them. Held here to decompress()'s answers, bytes and errors alike.
 
 const MB = 1024 * 1024;
 /** Bytes that do not compress, so the gzip is as large as they are: several of the stream's 1 MB batches. */
@@ -31,7 +31,7 @@ async function streamed(bytes: Uint8Array, maxBytes: number, sizes = [65536]): P
     at += n;
   }
   expect(stream.received).toBe(bytes.length);
-  return stream.end().catch((error: Error) => error.message);
+  return stream.end().then((inflated) => inflated && joinParts(inflated), (error: Error) => error.message);
 }
 
 function decompressed(bytes: Uint8Array, maxBytes: number): Uint8Array | string {
@@ -45,13 +45,21 @@ function decompressed(bytes: Uint8Array, maxBytes: number): Uint8Array | string 
 describe('InflateStream', () => {
   const gz = zlib.gzipSync(incompressible);
 
-  test('gives decompress()\'s bytes in one shared buffer, whatever the chunks', async () => {
+  test('gives decompress()\'s bytes, whatever the chunks, joined into a buffer of their own', async () => {
     for (const sizes of [[65536], [1, 1, 1, 65536], [7, 100_000, 3], [MB], [gz.length]]) {
-      const out = await streamed(gz, 64 * MB, sizes);
+      const out = (await streamed(gz, 64 * MB, sizes)) as Uint8Array;
       expect(out).toBeInstanceOf(Uint8Array);
-      expect((out as Uint8Array).buffer).toBeInstanceOf(SharedArrayBuffer);
-      expect(Buffer.from(out as Uint8Array).equals(incompressible)).toBe(true);
+      expect(out.buffer.byteLength).toBe(out.length); // the decoder may free it once read
+      expect(Buffer.from(out).equals(incompressible)).toBe(true);
     }
+    // zlib's parts, as the worker gets them, are freed as they are joined.
+    const stream = new InflateStream(64 * MB);
+    stream.push(gz);
+    const inflated = (await stream.end()) as InflatedParts;
+    expect(inflated.parts.length).toBeGreaterThan(1);
+    expect(partBuffers(inflated).length).toBeGreaterThan(1);
+    joinParts(inflated);
+    expect(inflated.parts.every((part) => part.byteLength === 0)).toBe(true);
   });
 
   test.each([
@@ -114,21 +122,22 @@ describe('a real Go server\'s heap profile, gunzipped while it arrives', () => {
     await source?.close();
   });
 
-  test('is several batches long, and decodes in a worker as the gzipped bytes do in this thread', async () => {
+  test('is several batches long, and its parts decode in a worker as the gzipped bytes do in this thread', async () => {
     expect(gzipped.length).toBeGreaterThan(2 * MB);
     const stream = new InflateStream(256 * MB);
     const fetched = await fetchProfile(new URL(source.url), { timeoutMs: 30_000, maxBytes: 256 * MB, onBody: (chunk) => stream.push(chunk) });
     expect(fetched.bytes.equals(gzipped)).toBe(true);
-    const inflated = (await stream.end()) as Uint8Array;
-    expect(inflated.buffer).toBeInstanceOf(SharedArrayBuffer);
+    const inflated = (await stream.end()) as InflatedParts;
+    expect(inflated.length).toBe(zlib.gunzipSync(gzipped).length);
     const pool = new AnalyzePool({ size: 1 });
     try {
-      const shared = await pool.analyze(inflated, { maxBytes: 256 * MB });
+      const joined = await pool.analyze(inflated, { maxBytes: 256 * MB });
+      expect(inflated.parts.every((part) => part.byteLength === 0)).toBe(true); // transferred, not copied
       const here = analyze(gzipped, { maxBytes: 256 * MB });
-      expect(Array.from(shared.model.flat)).toEqual(Array.from(here.model.flat));
-      expect(Array.from(shared.model.cum)).toEqual(Array.from(here.model.cum));
-      expect(shared.model.names).toEqual(here.model.names);
-      expect(Array.from(shared.data.values)).toEqual(Array.from(here.data.values));
+      expect(Array.from(joined.model.flat)).toEqual(Array.from(here.model.flat));
+      expect(Array.from(joined.model.cum)).toEqual(Array.from(here.model.cum));
+      expect(joined.model.names).toEqual(here.model.names);
+      expect(Array.from(joined.data.values)).toEqual(Array.from(here.data.values));
     } finally {
       await pool.close();
     }
@@ -138,11 +147,12 @@ describe('a real Go server\'s heap profile, gunzipped while it arrives', () => {
     const decodes = jest.spyOn(AnalyzePool.prototype, 'analyze');
     const answer = await request(`${svc.url}/processor/goProfiler`, { body: { [KEYS.source]: source.url, [KEYS.type]: 'Heap', [KEYS.expirationSeconds]: '60' } });
     expect(answer.status).toBe(200);
-    // The worker was handed the gunzipped bytes, shared, not the gzipped ones.
+    // The worker was handed the gunzipped parts (transferred: none is left here), not the gzipped bytes.
     expect(decodes).toHaveBeenCalledTimes(1);
-    const handed = decodes.mock.calls[0][0];
-    expect(handed.buffer).toBeInstanceOf(SharedArrayBuffer);
-    expect(Buffer.from(handed).equals(zlib.gunzipSync(gzipped))).toBe(true);
+    const handed = decodes.mock.calls[0][0] as InflatedParts;
+    expect(handed).not.toBeInstanceOf(Uint8Array);
+    expect(handed.length).toBe(zlib.gunzipSync(gzipped).length);
+    expect(handed.parts.every((part) => part.byteLength === 0)).toBe(true);
     decodes.mockRestore();
     const body = answer.json();
     const stored = body[`${RESULT}profile_path`] as string;

@@ -225,6 +225,7 @@ async function decodeFetched(fetched: AcquiredProfile, inflating: InflateStream 
   try {
     const streamed = inflating !== undefined && inflating.received === fetched.bytes.length;
     if (!streamed) inflating?.cancel();
+    // Its parts go to the worker, which joins them.
     const inflated = streamed ? await inflating.end() : undefined;
     return await deps.pool.analyze(inflated ?? fetched.bytes, { maxBytes: deps.config.maxProfileBytes }, signal);
   } catch (error) {

@@ -10,8 +10,9 @@ export interface DecodeOptions {
   maxBytes: number;
   limits?: StructureLimits;
   /**
-   * The bytes are the decoder's to free once gunzipped (a worker's own copy of them): their memory goes back before
-   * the tables are read, not after (on the deep heap profile, 44 MB off the peak).
+   * The bytes are the decoder's to free (a worker's own copy of them): once gunzipped, so that their memory goes
+   * back before the tables are read (on the deep heap profile, 44 MB off the peak); once read when they are not
+   * gzipped (a profile gunzipped while it was fetched).
    */
   releaseInput?: boolean;
 }
@@ -27,8 +28,8 @@ export function decodeProfile(bytes: Uint8Array, options: DecodeOptions): Profil
   const limits = options.limits ?? DEFAULT_LIMITS;
   const unzipped = decompress(bytes, options.maxBytes);
   if (options.releaseInput && unzipped !== bytes) releaseBytes(bytes);
-  // The gunzipped bytes are the decoder's own: freed once read, before the tables are built and aggregated (77 MB
-  // off the deep heap profile's peak).
-  const raw = readProfile(unzipped, limits.maxSamples, { release: unzipped !== bytes });
+  // The gunzipped bytes are the decoder's own (and bytes given to free, when they were not gzipped): freed once
+  // read, before the tables are built and aggregated (77 MB off the deep heap profile's peak).
+  const raw = readProfile(unzipped, limits.maxSamples, { release: unzipped !== bytes || options.releaseInput === true });
   return buildProfileData(raw, validateTables(raw, limits));
 }

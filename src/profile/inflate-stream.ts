@@ -1,29 +1,37 @@
 import zlib from 'node:zlib';
 import { decompressError, expandsPastLimit, isGzip } from './decompress';
 
-/** Output chunks of this size: few callbacks, and zlib's own buffer stays small. */
+/** Output chunks of this size: few callbacks. */
 const OUTPUT_CHUNK = 1024 * 1024;
 /** Input written to zlib a megabyte at a time: per 64 KB chunk of the socket, it fell behind (measured). */
 const BATCH = 1024 * 1024;
-/** The first reservation; then it doubles (a growable buffer's untouched pages cost no memory). */
-const FIRST_SIZE = 4 * 1024 * 1024;
+
+/** A profile gunzipped in parts, as zlib wrote them (views that may share buffers), and its length. */
+export interface InflatedParts {
+  parts: Uint8Array[];
+  length: number;
+}
 
 /**
- * Gunzips a profile while its body is still arriving, on libuv's thread pool, into one growable SharedArrayBuffer:
- * the fetch and the decompression overlap (on the deep heap profile, about 0.2 s of a local fetch hidden behind
- * 0.4 s of gunzip), and the decode worker reads the result shared, without a copy. The limit is decompress()'s:
- * past maxBytes the inflation stops and end() rejects with the same error.
+ * Gunzips a profile while its body is still arriving, on libuv's thread pool: the fetch and the decompression
+ * overlap (on the deep heap profile, about 0.2 s of a local fetch hidden behind 0.4 s of gunzip). zlib's output
+ * chunks are kept as they are, so that this thread (the service's main one) writes none of the profile's memory:
+ * copying them into one buffer here put 20-40 ms pauses into its event loop, most of it the first touch of new
+ * pages. The decode worker joins them (joinParts). The limit is decompress()'s: past maxBytes the inflation stops
+ * and end() rejects with the same error.
  *
  * Bytes that are not gzipped are not gathered here: end() answers undefined, and the caller decodes the bytes it
  * fetched as they are.
  */
 export class InflateStream {
   private gunzip?: zlib.Gunzip;
-  /** Input gathered into batches of BATCH bytes: zlib's pace is a round trip through the event loop per write. */
-  private batch?: Buffer;
+  /**
+   * Input gathered into batches of BATCH bytes (zlib's pace is a round trip through the event loop per write), the
+   * chunks only listed until then: a small body is never copied here.
+   */
+  private batch: Uint8Array[] = [];
   private batched = 0;
-  private buffer?: SharedArrayBuffer;
-  private view: Uint8Array = new Uint8Array(0);
+  private parts: Uint8Array[] = [];
   private size = 0;
   private failure?: Error;
   private done?: Promise<void>;
@@ -38,21 +46,17 @@ export class InflateStream {
 
   push(chunk: Uint8Array): void {
     this.pushed += chunk.length;
-    for (let at = 0; at < chunk.length && !this.failure; ) {
-      this.batch ??= Buffer.allocUnsafe(BATCH);
-      const n = Math.min(chunk.length - at, BATCH - this.batched);
-      this.batch.set(chunk.subarray(at, at + n), this.batched);
-      this.batched += n;
-      at += n;
-      if (this.batched === BATCH) this.flush();
-    }
+    if (this.failure || chunk.length === 0) return;
+    this.batch.push(chunk);
+    this.batched += chunk.length;
+    if (this.batched >= BATCH) this.flush();
   }
 
   /**
-   * The inflated profile (a view of the shared buffer); undefined when the bytes were not gzipped, or fit in one
-   * batch (nothing overlapped: the worker's own gunzip is quicker than a trip through the thread pool).
+   * The inflated profile in parts; undefined when the bytes were not gzipped, or fit in one batch (nothing
+   * overlapped: the worker's own gunzip is quicker than a trip through the thread pool).
    */
-  async end(): Promise<Uint8Array | undefined> {
+  async end(): Promise<InflatedParts | undefined> {
     if (!this.gunzip) {
       this.cancel();
       return undefined;
@@ -62,23 +66,28 @@ export class InflateStream {
     this.gunzip.end();
     await this.done;
     if (this.failure) throw this.failure;
-    return new Uint8Array(this.buffer ?? new SharedArrayBuffer(0), 0, this.size);
+    const inflated = { parts: this.parts, length: this.size };
+    this.parts = [];
+    return inflated;
   }
 
   /** Stops the inflation (the fetch failed, or the caller hung up) and lets its memory go. */
   cancel(): void {
     this.failure ??= new Error('cancelled');
+    this.batch = [];
+    this.batched = 0;
     this.gunzip?.destroy();
-    this.buffer = undefined;
-    this.view = new Uint8Array(0);
+    this.parts = [];
   }
 
   /** Hands the batch to zlib; the first one says whether the body is gzipped at all. */
   private flush(): void {
-    const batch = this.batch?.subarray(0, this.batched);
-    this.batch = undefined;
+    const chunks = this.batch;
+    const length = this.batched;
+    this.batch = [];
     this.batched = 0;
-    if (!batch || batch.length === 0 || this.failure) return;
+    if (length === 0 || this.failure) return;
+    const batch = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length);
     if (!this.gunzip && !isGzip(batch)) this.failure = new Error('not gzipped');
     else (this.gunzip ?? this.open()).write(batch);
   }
@@ -100,25 +109,41 @@ export class InflateStream {
 
   private append(out: Buffer): void {
     if (this.failure) return;
-    const needed = this.size + out.length;
-    if (needed > this.maxBytes) {
+    this.size += out.length;
+    if (this.size > this.maxBytes) {
       this.failure = expandsPastLimit(this.maxBytes);
+      this.parts = [];
       this.gunzip?.destroy();
       return;
     }
-    if (!this.buffer || needed > this.buffer.byteLength) this.grow(needed);
-    this.view.set(out, this.size);
-    this.size = needed;
-  }
-
-  private grow(needed: number): void {
-    const size = Math.min(this.maxBytes, Math.max(needed, FIRST_SIZE, (this.buffer?.byteLength ?? 0) * 2));
-    if (!this.buffer) this.buffer = new GrowableSharedArrayBuffer(size, { maxByteLength: this.maxBytes });
-    else (this.buffer as GrowableBuffer).grow(size);
-    this.view = new Uint8Array(this.buffer);
+    this.parts.push(out);
   }
 }
 
-// ES2024's growable SharedArrayBuffer (Node 20+), not yet in TypeScript's ES2023 library.
-type GrowableBuffer = SharedArrayBuffer & { grow(size: number): void };
-const GrowableSharedArrayBuffer = SharedArrayBuffer as unknown as new (size: number, options: { maxByteLength: number }) => GrowableBuffer;
+/**
+ * The buffers the parts are views of, once each: what to transfer to the worker. Only zlib's own chunks (never a
+ * small one, which could be a slice of Node's shared buffer pool: those are copied).
+ */
+export function partBuffers(inflated: InflatedParts): ArrayBuffer[] {
+  return [...new Set(inflated.parts.map((part) => part.buffer as ArrayBuffer))].filter((buffer) => buffer.byteLength >= OUTPUT_CHUNK);
+}
+
+/** The parts in one buffer of the profile's own (so that the decoder may free it), each part's freed once copied. */
+export function joinParts(inflated: InflatedParts): Uint8Array {
+  const joined = new Uint8Array(inflated.length);
+  let at = 0;
+  const { parts } = inflated;
+  for (let i = 0; i < parts.length; i++) {
+    joined.set(parts[i], at);
+    at += parts[i].length;
+    // zlib writes several parts into one buffer: it goes once its last part is copied.
+    const buffer = parts[i].buffer as ArrayBuffer;
+    if ((i + 1 === parts.length || parts[i + 1].buffer !== buffer) && buffer.byteLength >= OUTPUT_CHUNK) detach(buffer);
+  }
+  return joined;
+}
+
+function detach(buffer: ArrayBuffer): void {
+  // ES2024's ArrayBuffer.prototype.transfer (Node 21+), not yet in TypeScript's ES2023 library.
+  (buffer as ArrayBuffer & { transfer(length: number): ArrayBuffer }).transfer(0);
+}

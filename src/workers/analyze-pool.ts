@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { abortable } from '../abortable';
 import { ProfileError } from '../errors';
 import { DecodeOptions } from '../profile/decode';
+import { InflatedParts, partBuffers } from '../profile/inflate-stream';
 import { IncompatibleProfilesError } from '../profile/merge/combine-headers';
 import type { MergeInput } from '../profile/merge/merge-profiles';
 import { ProfileData } from '../profile/profile-data';
@@ -11,7 +12,7 @@ import { ReportJob, ReportResult, ReportRunner } from '../report/jobs';
 import { distPath } from '../dist-paths';
 
 export type WorkerMessage =
-  | { id: number; kind: 'analyze'; bytes: Uint8Array; options: DecodeOptions }
+  | { id: number; kind: 'analyze'; bytes: Uint8Array | InflatedParts; options: DecodeOptions }
   | { id: number; kind: 'report'; data: ProfileData; job: ReportJob }
   | { id: number; kind: 'merge'; inputs: Array<{ name: string; bytes: ArrayBuffer; labels: Record<string, string> }>; options: DecodeOptions; diff?: { normalize: boolean } }
   | { id: number; kind: 'gc' };
@@ -67,13 +68,16 @@ export class AnalyzePool implements ReportRunner {
   }
 
   /** A decode whose caller hangs up leaves the queue; one already in a worker finishes, and its result is dropped. */
-  analyze(bytes: Uint8Array, options: DecodeOptions, signal?: AbortSignal): Promise<Analysis> {
-    // Shared bytes (inflate-stream.ts's) are read where they are; others are copied into a buffer of our own, so
-    // that it can be transferred without detaching the caller's.
-    const shared = bytes.buffer instanceof SharedArrayBuffer;
-    const own = shared ? bytes : Uint8Array.from(bytes);
+  /**
+   * Bytes are copied into a buffer of our own, so that it can be transferred without detaching the caller's; a
+   * profile gunzipped while it was fetched (inflate-stream.ts) is handed over in its parts, transferred: the caller
+   * must not use them after.
+   */
+  analyze(bytes: Uint8Array | InflatedParts, options: DecodeOptions, signal?: AbortSignal): Promise<Analysis> {
+    const own = bytes instanceof Uint8Array ? Uint8Array.from(bytes) : bytes;
+    const transfer = own instanceof Uint8Array ? [own.buffer as ArrayBuffer] : partBuffers(own);
     const message: WorkerMessage = { id: this.nextId++, kind: 'analyze', bytes: own, options };
-    return abortable(this.submit(message, shared ? [] : [own.buffer as ArrayBuffer], 'decoding profile', undefined, signal), signal) as Promise<Analysis>;
+    return abortable(this.submit(message, transfer, 'decoding profile', undefined, signal), signal) as Promise<Analysis>;
   }
 
   /** Merges profiles as pprof does (each sample labelled with its input's labels), then decodes the merge. */

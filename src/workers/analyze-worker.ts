@@ -2,6 +2,7 @@ import { parentPort } from 'node:worker_threads';
 import zlib from 'node:zlib';
 import { mergeDiff } from '../profile/merge/merge-diff';
 import { mergeProfilesRaw } from '../profile/merge/merge-profiles';
+import { joinParts } from '../profile/inflate-stream';
 import { transferables } from '../profile/profile-data';
 import { analyze, Analysis } from '../report/analyze';
 import { resultTransferables, runReportJob } from '../report/jobs';
@@ -21,8 +22,9 @@ parentPort?.on('message', (message: WorkerMessage) => {
   let transfer: ArrayBuffer[] = [];
   try {
     if (message.kind === 'analyze') {
-      // The bytes are this worker's own copy (transferred): freed once gunzipped. Shared ones were gunzipped already.
-      const analysis = analyze(message.bytes, { ...message.options, releaseInput: true });
+      // The bytes are this worker's own (transferred): freed once gunzipped, or once read when they came gunzipped.
+      const bytes = message.bytes instanceof Uint8Array ? message.bytes : joinParts(message.bytes);
+      const analysis = analyze(bytes, { ...message.options, releaseInput: true });
       transfer = analysisTransfer(analysis);
       reply = { id: message.id, result: analysis };
     } else if (message.kind === 'merge') {

@@ -60,7 +60,8 @@ test('a 10 s CPU profile: the answer at once, the progress in Chromium, then the
   await eventually(() => secondsLeft(page), (left) => expect(left).toBeLessThanOrEqual(first - 2), 6000);
   await screenshot(page, 'async-capture-progress');
   await waitForFlame(page);
-  expect(await textOf(page, '#title')).toBe('CPU profile · gotarget-0');
+  // The page names the profile once api/profile answers, which it asks after the flame graph's first paint.
+  await eventually(() => textOf(page, '#title'), (title) => expect(title).toBe('CPU profile · gotarget-0'), 5000);
   expect(await page.locator('#top-body tr').count()).toBeGreaterThan(0);
   expect(problems).toEqual([]);
   await page.close();
