@@ -29,8 +29,8 @@ export function lazyWasmModule(file: string): () => WebAssembly.Module | null {
 /**
  * Compiles every module loaded so far with V8's optimizing compiler, ahead of their first use: a decode worker does
  * it when it starts (about 50 ms of CPU, once), so that its first profile runs optimized code from the first byte
- * rather than baseline code until V8 tiers it up (measured: the first decode of the bench's small profile 35%
- * faster, medium and goroutines 10-20%).
+ * rather than baseline code until V8 tiers it up (measured in interleaved runs: the first decode of the bench's
+ * small profile about 20% faster, medium and goroutines 10-15%).
  */
 export function compileWasmModules(): void {
   for (const load of loaders) load(true);

@@ -1,5 +1,6 @@
 import zlib from 'node:zlib';
 import { decompressError, expandsPastLimit, isGzip } from './decompress';
+import { releaseBuffer } from './release-bytes';
 
 /** Output chunks of this size: few callbacks. */
 const OUTPUT_CHUNK = 1024 * 1024;
@@ -34,7 +35,8 @@ export class InflateStream {
   private parts: Uint8Array[] = [];
   private size = 0;
   private failure?: Error;
-  private done?: Promise<void>;
+  /** Settles when zlib has ended, failed or been stopped. */
+  private done: Promise<void> = Promise.resolve();
   private pushed = 0;
 
   constructor(private readonly maxBytes: number) {}
@@ -62,7 +64,6 @@ export class InflateStream {
       return undefined;
     }
     this.flush();
-    if (!this.done) return undefined;
     this.gunzip.end();
     await this.done;
     if (this.failure) throw this.failure;
@@ -138,12 +139,7 @@ export function joinParts(inflated: InflatedParts): Uint8Array {
     at += parts[i].length;
     // zlib writes several parts into one buffer: it goes once its last part is copied.
     const buffer = parts[i].buffer as ArrayBuffer;
-    if ((i + 1 === parts.length || parts[i + 1].buffer !== buffer) && buffer.byteLength >= OUTPUT_CHUNK) detach(buffer);
+    if ((i + 1 === parts.length || parts[i + 1].buffer !== buffer) && buffer.byteLength >= OUTPUT_CHUNK) releaseBuffer(buffer);
   }
   return joined;
-}
-
-function detach(buffer: ArrayBuffer): void {
-  // ES2024's ArrayBuffer.prototype.transfer (Node 21+), not yet in TypeScript's ES2023 library.
-  (buffer as ArrayBuffer & { transfer(length: number): ArrayBuffer }).transfer(0);
 }
