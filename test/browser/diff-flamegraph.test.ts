@@ -7,7 +7,7 @@ import { Page } from 'playwright-core';
 import { KEYS } from '../../src/parameters/schema';
 import { RESULT } from '../../src/result/answer';
 import { canvasPixel, eventually, FLAME_ROW_HEIGHT, hoverFrame, launchBrowser, screenshot, TestBrowser, textOf, waitForFlame, watchProblems } from '../support/browser';
-import { goPprofTool } from '../support/go-pprof';
+import { goPprofTool, goPprofTop } from '../support/go-pprof';
 import { goEnv, GoTarget, startGoTarget } from '../support/go-target';
 import { request, serve } from '../support/http-json';
 import { RunningService, startService } from '../support/service';
@@ -33,6 +33,26 @@ interface Graph {
   value: number[];
   zoom: number;
   diff?: { newValue: number[]; baseValue: number[] };
+}
+
+/**
+ * Writes a heap capture of the target to `file` once pprof's own reading of it shows what the test is about
+ * (`ready` of main.allocSmall's in-use bytes). Go publishes the heap as of a completed GC, and the target's
+ * runtime.GC() calls do not publish when a background cycle overtakes them: once, under CI's load, the graph had
+ * no main.fillIndex frame at all. So the capture is taken again, with the handler's own GC first (`gc=1`), until
+ * pprof sees it; a graph that still lacks the frame is then ours to answer for.
+ */
+async function captureHeap(file: string, ready: (smallBytes: number) => boolean): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const response = await fetch(`${target.url}/debug/pprof/heap${attempt > 0 ? '?gc=1' : ''}`);
+    expect(response.status).toBe(200);
+    fs.writeFileSync(file, Buffer.from(await response.arrayBuffer()));
+    const top = await goPprofTop(file, { sampleIndex: 'inuse_space' });
+    const smallBytes = top.rows.find((row) => row.name === 'main.allocSmall')?.flat ?? 0;
+    if (ready(smallBytes)) return;
+    if (attempt === 5) throw new Error(`the target's heap never showed what the test needs (main.allocSmall ${smallBytes} bytes in use)`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
 }
 
 const apiJson = async (pathAndQuery: string) => (await request(`${viewer}/${pathAndQuery}`)).json();
@@ -63,11 +83,10 @@ const tooltipText = async (row: number) => {
 
 beforeAll(async () => {
   [target, svc, browser] = await Promise.all([startGoTarget(), startService(), launchBrowser()]);
-  const heap = async () => Buffer.from(await (await fetch(`${target.url}/debug/pprof/heap`)).arrayBuffer());
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'diff-flame-browser-'));
-  fs.writeFileSync(path.join(dir, 'base.pb.gz'), await heap());
-  await fetch(`${target.url}/change`);
-  fs.writeFileSync(path.join(dir, 'new.pb.gz'), await heap());
+  await captureHeap(path.join(dir, 'base.pb.gz'), (smallBytes) => smallBytes > 0);
+  expect((await request(`${target.url}/change`)).status).toBe(200);
+  await captureHeap(path.join(dir, 'new.pb.gz'), (smallBytes) => smallBytes === 0);
   const { stdout } = await execFileAsync(await goPprofTool(), ['-proto', '-symbolize=none', `-diff_base=${path.join(dir, 'base.pb.gz')}`, path.join(dir, 'new.pb.gz')], {
     env: goEnv(),
     encoding: 'buffer',
