@@ -11,8 +11,13 @@
 'use strict';
 const fs = require('node:fs');
 const { analyze } = require('../dist/report/analyze');
-// As a decode worker does when it starts, before it takes a profile.
-require('../dist/wasm-module').compileWasmModules();
+// As a decode worker does when it starts, before it takes a profile: its WebAssembly compiled, and the decoder run on
+// the worker's own small profiles (dist/workers/warm-up.js). With BENCH_COLD=1, neither: the first decode of a fresh
+// process, as a one-shot command would run it.
+if (process.env.BENCH_COLD !== '1') {
+  require('../dist/wasm-module').compileWasmModules();
+  require('../dist/workers/warm-up').warmUpDecoder({ maxBytes: 1 << 30 });
+}
 
 // The decode frees the file's bytes once gunzipped, as a worker frees its own copy of a fetched profile (their
 // buffer detached); the later runs read the file again.

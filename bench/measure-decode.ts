@@ -10,9 +10,12 @@ const ROOT = path.join(__dirname, '..');
 const NODE = path.join(ROOT, 'node_modules', '.bin', 'node');
 
 export interface DecodeFigures {
-  /** ms: the first analysis in a fresh process; warmMs: the same again in that process (a worker's second profile on). */
-  /** startRssMb: the process before the decode (Node, the loaded code, the file's bytes). */
-  ours: { ms: Spread; warmMs: Spread; peakRssMb: Spread; startRssMb: Spread };
+  /**
+   * ms: the first analysis in a fresh process after the warm-up a decode worker runs when it starts; warmMs: the
+   * same again in that process (a worker's second profile on); coldMs: the first analysis of a fresh process without
+   * the warm-up (a one-shot command's). startRssMb: the process before the decode (Node, the loaded code, the file).
+   */
+  ours: { ms: Spread; warmMs: Spread; coldMs: Spread; peakRssMb: Spread; startRssMb: Spread };
   pprof: { ms: Spread; peakRssMb: Spread };
   /** gunzip + a walk over the protobuf's fields (bench/floor-once.js): what any decoder of the file must do. */
   floor: { ms: Spread; gunzipMs: Spread; walkMs: Spread; peakRssMb: Spread };
@@ -28,7 +31,7 @@ export async function measureDecode(file: string, runs: number, dumpFile?: strin
   // pprof's own program, as `go tool pprof` runs it, built before the first run (Go ships it unbuilt), and timed
   // without the go command in front.
   const pprofTool = await goPprofTool();
-  const ours = { ms: [] as number[], warmMs: [] as number[], rss: [] as number[], startRss: [] as number[] };
+  const ours = { ms: [] as number[], warmMs: [] as number[], coldMs: [] as number[], rss: [] as number[], startRss: [] as number[] };
   const pprof = { ms: [] as number[], rss: [] as number[] };
   const floor = { ms: [] as number[], gunzipMs: [] as number[], walkMs: [] as number[], rss: [] as number[] };
   const dump = { ms: [] as number[], utf8Ms: [] as number[], goroutines: 0, groups: 0 };
@@ -44,6 +47,8 @@ export async function measureDecode(file: string, runs: number, dumpFile?: strin
       dump.goroutines = analyzed.dump.goroutines;
       dump.groups = analyzed.dump.groups;
     }
+    const cold = JSON.parse((await run(NODE, ['bench/analyze-once.js', file], { cwd: ROOT, maxBuffer: 1 << 20, env: { ...process.env, BENCH_COLD: '1' } })).stdout);
+    ours.coldMs.push(cold.ms);
     const walked = JSON.parse((await run(NODE, ['bench/floor-once.js', file], { cwd: ROOT, maxBuffer: 1 << 20 })).stdout);
     if (walked.samples !== analyzed.samples) throw new Error(`${file}: the floor walked ${walked.samples} samples, the decoder read ${analyzed.samples}`);
     floor.ms.push(walked.ms);
@@ -60,7 +65,7 @@ export async function measureDecode(file: string, runs: number, dumpFile?: strin
     pprof.rss.push(kb / 1024);
   }
   return {
-    ours: { ms: spread(ours.ms), warmMs: spread(ours.warmMs), peakRssMb: spread(ours.rss), startRssMb: spread(ours.startRss) },
+    ours: { ms: spread(ours.ms), warmMs: spread(ours.warmMs), coldMs: spread(ours.coldMs), peakRssMb: spread(ours.rss), startRssMb: spread(ours.startRss) },
     pprof: { ms: spread(pprof.ms), peakRssMb: spread(pprof.rss) },
     floor: { ms: spread(floor.ms), gunzipMs: spread(floor.gunzipMs), walkMs: spread(floor.walkMs), peakRssMb: spread(floor.rss) },
     dump: dump.ms.length > 0 ? { ms: spread(dump.ms), utf8Ms: spread(dump.utf8Ms), goroutines: dump.goroutines, groups: dump.groups } : undefined,

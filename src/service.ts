@@ -41,7 +41,7 @@ export class Service {
   constructor(readonly config: Config, options: ServiceOptions = {}) {
     this.log = options.log ?? createLogger(config.logLevel);
     const kube = options.kube ?? kubeProviderFromEnvironment({ log: this.log });
-    this.pool = new AnalyzePool({ size: config.decodeWorkers, maxHeapMb: WORKER_HEAP_MB });
+    this.pool = new AnalyzePool({ size: config.decodeWorkers, maxHeapMb: WORKER_HEAP_MB, warmUp: true });
     this.pool.prestart();
     this.storage = openStorage(config, this.log);
     this.store = this.storage.store;

@@ -18,8 +18,8 @@ export type WorkerMessage =
   | { id: number; kind: 'gc' };
 
 export type WorkerReply =
-  /** Sent once, when the worker has loaded its modules and takes jobs. */
-  | { ready: true }
+  /** Sent once, when the worker has loaded its modules (and warmed up: the samples that read) and takes jobs. */
+  | { ready: true; warmUpSamples: number }
   | { id: number; result: unknown }
   | { id: number; error: { name: string; message: string } }
   | { id: number; collected: true };
@@ -36,12 +36,22 @@ interface Pending {
   reject(error: Error): void;
 }
 
+/** What a worker is told when it starts. */
+export interface AnalyzeWorkerData {
+  warmUp: boolean;
+}
+
 export interface AnalyzePoolOptions {
   size: number;
   /** Heap ceiling per worker: a hostile profile kills its worker, not the service. */
   maxHeapMb?: number;
   /** A report job running longer (a regex that backtracks without end) has its worker stopped. Default 60 s. */
   reportTimeoutMs?: number;
+  /**
+   * Each worker decodes profiles of its own when it starts (warm-up.ts, about 150 ms of CPU), so that the first
+   * real one runs compiled code: for a long-running service, not for a command that decodes one profile and exits.
+   */
+  warmUp?: boolean;
 }
 
 const DEFAULT_REPORT_TIMEOUT_MS = 60_000;
@@ -59,6 +69,8 @@ export class AnalyzePool implements ReportRunner {
   private readonly starting = new Map<Worker, Array<() => void>>();
   private nextId = 1;
   private closed = false;
+  /** The samples the workers started so far decoded to warm up (none without options.warmUp). */
+  warmUpSamples = 0;
 
   constructor(private readonly options: AnalyzePoolOptions) {}
 
@@ -174,11 +186,13 @@ export class AnalyzePool implements ReportRunner {
   private spawn(): Worker {
     const worker = new Worker(workerScript(), {
       resourceLimits: this.options.maxHeapMb ? { maxOldGenerationSizeMb: this.options.maxHeapMb } : undefined,
+      workerData: { warmUp: this.options.warmUp === true } satisfies AnalyzeWorkerData,
     });
     worker.unref();
     this.starting.set(worker, []);
     worker.on('message', (reply: WorkerReply) => {
       if ('ready' in reply) {
+        this.warmUpSamples += reply.warmUpSamples;
         const waiting = this.starting.get(worker) ?? [];
         this.starting.delete(worker);
         for (const then of waiting) then();

@@ -1,4 +1,4 @@
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import zlib from 'node:zlib';
 import { mergeDiff } from '../profile/merge/merge-diff';
 import { mergeProfilesRaw } from '../profile/merge/merge-profiles';
@@ -7,7 +7,8 @@ import { transferables } from '../profile/profile-data';
 import { analyze, Analysis } from '../report/analyze';
 import { resultTransferables, runReportJob } from '../report/jobs';
 import { compileWasmModules } from '../wasm-module';
-import type { WorkerMessage, WorkerReply } from './analyze-pool';
+import { warmUpDecoder } from './warm-up';
+import type { AnalyzeWorkerData, WorkerMessage, WorkerReply } from './analyze-pool';
 
 // Runs the pool's jobs: decode + aggregate of new profiles, and refined views of decoded ones (whose typed arrays
 // arrive shared, not copied). Replies transfer their own buffers instead of copying them.
@@ -54,6 +55,8 @@ function analysisTransfer(analysis: Analysis): ArrayBuffer[] {
   return [...transferables(analysis.data), ...resultTransferables(analysis.model)];
 }
 
-// Modules loaded, the WebAssembly ones compiled ahead of the first profile: the pool starts a job's time limit from here.
+// Modules loaded, the WebAssembly ones compiled and, in the service, the decoder run on profiles of its own ahead of
+// the first real one (warm-up.ts): the pool starts a job's time limit from here.
 compileWasmModules();
-parentPort?.postMessage({ ready: true } satisfies WorkerReply);
+const warmUpSamples = (workerData as AnalyzeWorkerData | undefined)?.warmUp ? warmUpDecoder({ maxBytes: 1 << 30 }) : 0;
+parentPort?.postMessage({ ready: true, warmUpSamples } satisfies WorkerReply);
