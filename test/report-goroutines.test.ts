@@ -5,10 +5,14 @@ import { fetchProfile } from '../src/acquire/fetch-profile';
 import { parseRequest, ProfileRequest } from '../src/parameters/parse';
 import { KEYS } from '../src/parameters/schema';
 import { GoroutineGroup, parseGoroutineDump, refineGoroutines } from '../src/report/goroutines';
+import { INLINE_RUNNER, ReportRunner } from '../src/report/jobs';
 import { RESULT } from '../src/result/answer';
+import { ProfileViews } from '../src/viewer/profile-views';
+import { AnalyzePool } from '../src/workers/analyze-pool';
 import { GoTarget, startGoTarget } from './support/go-target';
 import { request } from './support/http-json';
 import { startService } from './support/service';
+import { viewerProfileOf } from './support/viewer-profile';
 
 // The Go target parks a known set of goroutines forever (test/fixtures/go-target/main.go): 7 in
 // main.waitOnChannel, 3 in main.waitOnMutex, 5 in main.sleepLong, 2 in main.selectForever, 1 main.holdMutex.
@@ -165,5 +169,53 @@ describe('against the real Go target', () => {
     } finally {
       await svc.stop();
     }
+  });
+});
+
+describe('the viewer parses the dump off the main thread', () => {
+  const dumpText = () => fs.readFileSync(path.join(__dirname, 'fixtures', 'profiles', 'goroutine-debug2.txt'), 'utf8');
+  const profileBytes = () => fs.readFileSync(path.join(__dirname, 'fixtures', 'profiles', 'goroutine.pb.gz'));
+
+  test('in a worker of the pool, once per viewer, with the groups the main thread would make', async () => {
+    const pool = new AnalyzePool({ size: 1 });
+    try {
+      const jobs: string[] = [];
+      const reports: ReportRunner = {
+        report: (data, job) => {
+          jobs.push(job.kind);
+          return pool.report(data, job);
+        },
+      };
+      const views = new ProfileViews(viewerProfileOf(profileBytes(), 'Goroutine', { goroutineDump: dumpText(), reports }));
+      const [first, again] = await Promise.all([views.goroutines(), views.goroutines()]);
+      expect(jobs).toEqual(['goroutines']);
+      expect(again).toBe(first);
+      expect(first).toEqual(parseGoroutineDump(dumpText()));
+      expectKnownGroups(first!.groups, 'fixture');
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test('a parse that failed is tried again on the next request', async () => {
+    let calls = 0;
+    const reports: ReportRunner = {
+      report: async (data, job) => {
+        calls++;
+        if (calls === 1) throw new Error('the worker stopped');
+        return INLINE_RUNNER.report(data, job);
+      },
+    };
+    const views = new ProfileViews(viewerProfileOf(profileBytes(), 'Goroutine', { goroutineDump: dumpText(), reports }));
+    await expect(views.goroutines()).rejects.toThrow('the worker stopped');
+    expect((await views.goroutines())?.total).toBe(parseGoroutineDump(dumpText()).total);
+    expect(calls).toBe(2);
+  });
+
+  test('no dump, no job', async () => {
+    const reports: ReportRunner = { report: () => Promise.reject(new Error('not expected')) };
+    const views = new ProfileViews(viewerProfileOf(profileBytes(), 'Goroutine', { reports }));
+    expect(await views.goroutines()).toBeUndefined();
+    expect(await views.baseGoroutines()).toBeUndefined();
   });
 });

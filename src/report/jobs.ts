@@ -6,6 +6,7 @@ import { diffFlameGraph, diffFlameSearch, diffFlameStacks } from './diff/diff-fl
 import { searchFlame, FlameSearchRequest, FlameSearchResult } from './flame-search';
 import { flameStacks, FlameStacks, FlameStacksOptions } from './flame-stacks';
 import { flameGraph, FlameGraphData, FlameGraphRequest } from './flamegraph';
+import { GoroutineDump, parseGoroutineDump } from './goroutines';
 import { peek, PeekData, PeekRequest } from './peek';
 import { RefineOptions } from './refine';
 import { labelBreakdown, LabelBreakdown, LabelsRequest } from './tags/label-breakdown';
@@ -19,7 +20,9 @@ export type ReportJob =
   | { kind: 'flamegraph'; stacks: FlameStacks; request: FlameGraphRequest; total?: number }
   | { kind: 'flamesearch'; stacks: FlameStacks; request: FlameSearchRequest }
   | { kind: 'peek'; request: PeekRequest }
-  | { kind: 'labels'; request: LabelsRequest };
+  | { kind: 'labels'; request: LabelsRequest }
+  /** The goroutine?debug=2 text grouped: a 64 MiB dump is about a second of parsing, off the main thread. */
+  | { kind: 'goroutines'; dump: string };
 
 interface Results {
   aggregate: Aggregate;
@@ -29,6 +32,7 @@ interface Results {
   flamesearch: FlameSearchResult;
   peek: PeekData | undefined;
   labels: LabelBreakdown;
+  goroutines: GoroutineDump;
 }
 
 export type ReportResult<J extends ReportJob> = Results[J['kind']];
@@ -60,6 +64,8 @@ function run(data: ProfileData, job: ReportJob): Results[ReportJob['kind']] {
       return peek(labelled(job.request.refine), job.request);
     case 'labels':
       return labelBreakdown(labelled(job.request.refine), job.request);
+    case 'goroutines':
+      return parseGoroutineDump(job.dump);
   }
 }
 

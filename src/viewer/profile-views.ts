@@ -4,7 +4,7 @@ import { CallGraphData, CallGraphRequest } from '../report/callgraph';
 import { FlameSearchRequest, FlameSearchResult, searchByCum } from '../report/flame-search';
 import { FlameStacks, FlameStacksOptions } from '../report/flame-stacks';
 import { FlameGraphData, FlameGraphRequest } from '../report/flamegraph';
-import { GoroutineDump, parseGoroutineDump } from '../report/goroutines';
+import { GoroutineDump } from '../report/goroutines';
 import { PeekData, PeekRequest } from '../report/peek';
 import { Granularity } from '../report/granularity';
 import { INLINE_RUNNER, ReportRunner } from '../report/jobs';
@@ -33,8 +33,8 @@ export type FlameRequest = FlameStacksOptions;
 export class ProfileViews {
   private readonly cache = new Lru(CACHED_VIEWS);
   private readonly stacksCache = new Lru(CACHED_STACKS);
-  private goroutineDump?: GoroutineDump;
-  private baseGoroutineDump?: GoroutineDump;
+  private goroutineDump?: Promise<GoroutineDump | undefined>;
+  private baseGoroutineDump?: Promise<GoroutineDump | undefined>;
 
   constructor(private readonly profile: ViewerProfile) {}
 
@@ -103,18 +103,23 @@ export class ProfileViews {
     return this.stacksCache.get(cacheKey({ ...options }), () => this.runner.report(data, { kind: 'flamestacks', options }));
   }
 
-  /** The goroutine?debug=2 text, grouped; parsed once. */
-  goroutines(): GoroutineDump | undefined {
-    if (this.profile.goroutineDump === undefined) return undefined;
-    this.goroutineDump ??= parseGoroutineDump(this.profile.goroutineDump);
-    return this.goroutineDump;
+  /** The goroutine?debug=2 text, grouped by the report runner (a worker); parsed once. */
+  goroutines(): Promise<GoroutineDump | undefined> {
+    return (this.goroutineDump ??= this.parseDump(this.profile.goroutineDump, () => (this.goroutineDump = undefined)));
   }
 
   /** A Goroutine diff's base dump, grouped; parsed once. */
-  baseGoroutines(): GoroutineDump | undefined {
-    if (this.profile.baseGoroutineDump === undefined) return undefined;
-    this.baseGoroutineDump ??= parseGoroutineDump(this.profile.baseGoroutineDump);
-    return this.baseGoroutineDump;
+  baseGoroutines(): Promise<GoroutineDump | undefined> {
+    return (this.baseGoroutineDump ??= this.parseDump(this.profile.baseGoroutineDump, () => (this.baseGoroutineDump = undefined)));
+  }
+
+  /** A parse that failed (its worker stopped, say) is not kept: the next request tries again. */
+  private parseDump(dump: string | undefined, forget: () => void): Promise<GoroutineDump | undefined> {
+    if (dump === undefined) return Promise.resolve(undefined);
+    return this.runner.report(this.profile.analysis.data, { kind: 'goroutines', dump }).catch((error: unknown) => {
+      forget();
+      throw error;
+    });
   }
 }
 

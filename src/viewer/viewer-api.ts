@@ -47,10 +47,10 @@ export const API_ROUTES: Record<string, Handler> = {
   'api/goroutines': async (profile, query) => {
     const view = viewOf(profile, query);
     refuseLabelOptions(view);
-    const dump = viewsOf(profile).goroutines();
+    const dump = await viewsOf(profile).goroutines();
     if (!dump) return json({ available: false, total: 0, groups: [] });
     const groups = refineGoroutines(dump, view.refine);
-    return json({ available: true, total: dump.total, groups, ...growthOf(profile, groups, view) });
+    return json({ available: true, total: dump.total, groups, ...(await growthOf(profile, groups, view)) });
   },
   download: async (profile) => attachment(await readStored(profile), 'application/octet-stream', profile.downloadName),
   'download/flamegraph.svg': async (profile, query) => {
@@ -82,8 +82,8 @@ function viewOf(profile: ViewerProfile, query: URLSearchParams): ViewQuery {
 }
 
 /** A Goroutine diff with both dumps: the groups that grew (or shrank) from the base, refined as the groups are. */
-function growthOf(profile: ViewerProfile, groups: GoroutineGroup[], view: ViewQuery): { growth?: GoroutineGrowthReport } {
-  const base = viewsOf(profile).baseGoroutines();
+async function growthOf(profile: ViewerProfile, groups: GoroutineGroup[], view: ViewQuery): Promise<{ growth?: GoroutineGrowthReport }> {
+  const base = await viewsOf(profile).baseGoroutines();
   if (!profile.diff || !base) return {};
   const growth = goroutineGrowth(refineGoroutines(base, view.refine), groups);
   return { growth: { baseFetchedAt: profile.diff.base.fetchedAt, baseTotal: base.total, groups: growth } };
