@@ -1,6 +1,6 @@
 import zlib from 'node:zlib';
+import { OutputStrings } from '../profile/merge/merge-tables';
 import { WireWriter } from '../profile/merge/wire-writer';
-import { LENGTH_DELIMITED } from '../profile/wire-reader';
 import { analyze } from '../report/analyze';
 import { DecodeOptions } from '../profile/decode';
 
@@ -73,9 +73,9 @@ export function warmUpProfiles(): Uint8Array[] {
 }
 
 function writeProfile(shape: Shape): Uint8Array {
-  const strings = new StringTable();
+  const strings = new OutputStrings();
   const w = new WireWriter();
-  for (const [type, unit] of shape.sampleTypes) valueType(w, 1, strings.of(type), strings.of(unit));
+  for (const [type, unit] of shape.sampleTypes) valueType(w, 1, strings.intern(type), strings.intern(unit));
   let seed = 20261202;
   const random = (n: number) => {
     seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
@@ -93,8 +93,8 @@ function writeProfile(shape: Shape): Uint8Array {
     w.endMessage(values);
     for (const label of shape.labels(s)) {
       const l = w.beginMessage(3);
-      w.optional(1, strings.of(label.key));
-      if (label.str !== undefined) w.optional(2, strings.of(label.str));
+      w.optional(1, strings.intern(label.key));
+      if (label.str !== undefined) w.optional(2, strings.intern(label.str));
       if (label.num !== undefined) w.optional(3, label.num);
       w.endMessage(l);
     }
@@ -104,8 +104,8 @@ function writeProfile(shape: Shape): Uint8Array {
   w.optional(1, 1);
   w.optional(2, 0x400000);
   w.optional(3, 0x2000000);
-  w.optional(5, strings.of('/app/server'));
-  w.optional(6, strings.of('warm-up-build-id'));
+  w.optional(5, strings.intern('/app/server'));
+  w.optional(6, strings.intern('warm-up-build-id'));
   w.optional(7, 1);
   w.endMessage(mapping);
   for (let id = 1; id <= LOCATIONS; id++) {
@@ -125,24 +125,18 @@ function writeProfile(shape: Shape): Uint8Array {
   for (let id = 1; id <= FUNCTIONS; id++) {
     const fn = w.beginMessage(5);
     w.optional(1, id);
-    const name = strings.of(`example.com/server/pkg${id % 17}.(*Handler${id % 5}).serve${id}`);
+    const name = strings.intern(`example.com/server/pkg${id % 17}.(*Handler${id % 5}).serve${id}`);
     w.optional(2, name);
     w.optional(3, name);
-    w.optional(4, strings.of(`/src/example.com/server/pkg${id % 17}/file${id % 11}.go`));
+    w.optional(4, strings.intern(`/src/example.com/server/pkg${id % 17}/file${id % 11}.go`));
     w.optional(5, id % 400);
     w.endMessage(fn);
   }
   w.optional(9, 1_764_633_600_000_000_000);
-  valueType(w, 11, strings.of(shape.periodType[0]), strings.of(shape.periodType[1]));
+  valueType(w, 11, strings.intern(shape.periodType[0]), strings.intern(shape.periodType[1]));
   w.optional(12, shape.period);
   // The string table last, once every field before it has named its strings.
-  const encoder = new TextEncoder();
-  for (const text of strings.texts) {
-    const bytes = encoder.encode(text);
-    w.key(6, LENGTH_DELIMITED);
-    w.varint(bytes.length);
-    w.bytes(bytes);
-  }
+  strings.write(w);
   return w.view().slice();
 }
 
@@ -151,19 +145,4 @@ function valueType(w: WireWriter, field: number, type: number, unit: number): vo
   w.optional(1, type);
   w.optional(2, unit);
   w.endMessage(mark);
-}
-
-class StringTable {
-  readonly texts = [''];
-  private readonly index = new Map([['', 0]]);
-
-  of(text: string): number {
-    let i = this.index.get(text);
-    if (i === undefined) {
-      i = this.texts.length;
-      this.texts.push(text);
-      this.index.set(text, i);
-    }
-    return i;
-  }
 }
