@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { ProfileError } from '../src/errors';
 import { decodeProfile } from '../src/profile/decode';
+import { readProfile } from '../src/profile/read-profile';
 import { parseGoroutineDump } from '../src/report/goroutines';
 import { fuzz as framedLog } from './fuzz/targets/framed-log';
 import { fuzz as goroutineDump } from './fuzz/targets/goroutine-dump';
@@ -56,5 +58,17 @@ describe('findings, fixed', () => {
     // sample read [5] instead of [7].
     const bytes = fs.readFileSync(path.join(FUZZ, 'regressions', 'profile-raw', 'key-past-32-bits.pb'));
     expect(Array.from(decodeProfile(bytes, { maxBytes: 1 << 20 }).values)).toEqual([7, 9]);
+  });
+
+  test('profile: a packed value whose varint runs on past the packed field is refused, by both readers', () => {
+    // Sample values packed as [0x12, 0xe8] with 0xe8's continuation running into the next field: the JavaScript
+    // reader took 0xe8 0x5d as the value and read on from inside the next field, which turned three of its bytes
+    // into stack entries the counting pass never saw; the module's next window then wrote past the stacks' array
+    // (a RangeError, found by CI's fuzzing). go tool pprof refuses the file too.
+    const bytes = fs.readFileSync(path.join(FUZZ, 'regressions', 'profile-raw', 'packed-value-past-its-end.pb'));
+    for (const reader of [{ wasm: false }, {}, { window: 7 }]) {
+      expect(() => readProfile(bytes, 1000, reader)).toThrow(ProfileError);
+      expect(() => readProfile(bytes, 1000, reader)).toThrow(/truncated \(a packed field runs past its end\) at byte 63/);
+    }
   });
 });

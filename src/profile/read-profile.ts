@@ -117,6 +117,9 @@ export function readProfile(buf: Uint8Array, maxSamples: number, reader: ReaderO
     }
     fields.read(r);
   }
+  // The two passes must agree on every sample: where they do not, the arrays sized by the first would have been
+  // written past their ends (a typed array drops such writes) and the stacks would point at the wrong entries.
+  if (state.sample !== counts.samples || state.stack !== counts.stackEntries) throw disagreement();
   raw.sampleStart[counts.samples] = state.stack;
   resolveBytesLabels(raw);
   const read = { ...raw, ...state.tables.finish(), labelSets: state.labelSets.finish(), stringsDistinct: strings.distinct(raw.strings) };
@@ -384,6 +387,9 @@ function readSample(r: WireReader, raw: Reading, state: ReadState, label: LabelR
     } else if (field === 2 && wire === LENGTH_DELIMITED) {
       const end = r.lengthEnd();
       while (r.pos < end) raw.values[value++] = r.varint();
+      // A last varint that runs on into the next field: the counting pass, which only skipped the field, read that
+      // field as its own, so reading on from here would disagree with it (pprof refuses such a field too).
+      if (r.pos > end) throw r.broken('truncated (a packed field runs past its end)');
       if (value > (i + 1) * raw.valueCount) throw new ProfileError(`invalid profile: sample[${i}] has more values than sample types`);
     } else if (field === 2 && wire === VARINT) {
       raw.values[value++] = r.varint();
@@ -423,6 +429,7 @@ function takeWindow(raw: Reading, state: ReadState, w: SampleWindow, strings: St
 function takeSamples(raw: Reading, state: ReadState, w: SampleWindow): void {
   const first = state.sample;
   const stack = state.stack;
+  if (stack + w.entries > raw.stackIds.length || first + w.samples > raw.sampleStart.length - 1) throw disagreement();
   (raw.stackIds as Uint16Array | Int32Array).set(w.stack.subarray(0, w.entries), stack);
   raw.sampleStart.set(w.sampleStart.subarray(0, w.samples), first);
   raw.values.set(w.values.subarray(0, w.samples * raw.valueCount), first * raw.valueCount);
@@ -446,6 +453,11 @@ function takeSamples(raw: Reading, state: ReadState, w: SampleWindow): void {
   range.max = Math.max(range.max, w.labelMax);
   state.sample += w.samples;
   state.stack += w.entries;
+}
+
+/** The second pass read more (or fewer) samples or stack entries than the first counted: the bytes are malformed in a way one pass saw and the other did not. */
+function disagreement(): ProfileError {
+  return new ProfileError('invalid profile: its samples do not read the same way twice (a malformed field)');
 }
 
 /** A Label message's fields, read into one reused array: every Go heap sample has a label, so no object per label. */

@@ -172,6 +172,7 @@ export function sampleValueSums(source: MergeSource): Float64Array {
       else {
         const end = r.lengthEnd();
         while (r.pos < end) add(r.varint());
+        if (r.pos > end) throw r.broken('truncated (a packed field runs past its end)');
       }
     }
   }
