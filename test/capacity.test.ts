@@ -19,7 +19,7 @@ afterAll(() => fixtureSource.close());
 test('50 concurrent requests: all answer 200 or 503, none hangs, health stays green', async () => {
   const svc = await startService({ MAX_VIEWERS: '40' });
   try {
-    const probe = probeHealth(svc.url, 20);
+    const probe = await probeHealth(svc.url, 20);
     const answers = await Promise.all(Array.from({ length: 50 }, () => request(`${svc.url}/processor/goProfiler`, { body: heapBody(fixtureSource.url) })));
     const health = await probe.stop();
     const statuses = answers.map((a) => a.status);

@@ -4,18 +4,34 @@ import { percentile } from '../bench/stats';
 import { request } from './support/http-json';
 import { probeHealth } from './support/health-probe';
 import { serveProfilesInChild } from './support/profile-server-process';
-import { startService } from './support/service';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnService } from './support/service-process';
+
+const REPO_ROOT = path.join(__dirname, '..');
 
 // While a one-million-sample heap profile (written by a real Go program, bench/generate-go-program.ts) is fetched
 // and decoded, three times in a row, the service's main thread stays free: /healthz answers within 50 ms at the
 // 99th percentile. Three, because one decode now takes under a second: a p99 of its 70-odd probes was their maximum.
+// The service runs as it does in production, a process of its own (node dist/main.js), and so does the probe: in
+// the jest process both shared its event loop with the heap of every suite run before, whose collections CI's
+// probes counted (p99 156.8 ms in one run, 42-94 ms in others, 20-28 ms with this suite alone).
 test('/healthz stays fast while a million-sample profile is decoded', async () => {
   const [large] = await makeProfiles([{ name: 'large', samples: 1_000_000, depth: 12 }]);
   // The source in a process of its own: sending 21 MB is not the service's main thread's work.
   const source = await serveProfilesInChild({ large: large.file });
-  const svc = await startService({ LOG_LEVEL: 'silent' });
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'go-profiler-home-'));
+  const svc = await spawnService(path.join(REPO_ROOT, 'node_modules', '.bin', 'node'), ['dist/main.js'], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: home, PORT: '0', DATA_ROOT: path.join(home, 'data'), ADVERTISE_ADDRESS: '127.0.0.1', VIEWER_BIND_ADDRESS: '127.0.0.1', LOG_LEVEL: 'info' },
+  });
   try {
-    const probe = probeHealth(svc.url, 10);
+    // A fresh process's first request compiles the request's path (pauses of 40-60 ms in the first probes, measured
+    // here): that is start-up, not what this test is about, so one decode goes before the probing.
+    const first = await request(`${svc.url}/processor/goProfiler`, { body: { [KEYS.source]: `${source.url}/large`, [KEYS.type]: 'heap' } });
+    expect(first.status).toBe(200);
+    const probe = await probeHealth(svc.url, 10);
     let answer = await request(`${svc.url}/processor/goProfiler`, { body: { [KEYS.source]: `${source.url}/large`, [KEYS.type]: 'heap' } });
     for (let i = 0; i < 2 && answer.status === 200; i++) {
       answer = await request(`${svc.url}/processor/goProfiler`, { body: { [KEYS.source]: `${source.url}/large`, [KEYS.type]: 'heap' } });
@@ -32,7 +48,9 @@ test('/healthz stays fast while a million-sample profile is decoded', async () =
     // an open item, see README's Operating it. 100 ms still tells a free main thread from a blocked one.
     expect(p99).toBeLessThan(100);
   } finally {
-    await svc.stop();
+    svc.child.kill('SIGKILL');
+    await svc.exited;
     await source.close();
+    fs.rmSync(home, { recursive: true, force: true });
   }
 }, 300_000);
