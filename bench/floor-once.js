@@ -39,7 +39,11 @@ function walk(raw) {
 
 // Warmed up as analyze-once.js warms the decoder (unless BENCH_COLD=1): the same walk over the decode worker's own
 // warm-up profiles first, so that the floor's JavaScript is as compiled as the decoder's.
-if (process.env.BENCH_COLD !== '1') for (const profile of require('../dist/workers/warm-up').warmUpProfiles()) walk(zlib.gunzipSync(profile));
+// In the same rounds: the whole profiles, then the later rounds' shares of them.
+if (process.env.BENCH_COLD !== '1') {
+  const { WARM_UP_ROUNDS, WARM_UP_SCALE, warmUpProfiles } = require('../dist/workers/warm-up');
+  for (let round = 0; round < WARM_UP_ROUNDS; round++) for (const profile of warmUpProfiles(round === 0 ? 1 : WARM_UP_SCALE)) walk(zlib.gunzipSync(profile));
+}
 
 const bytes = fs.readFileSync(process.argv[2]);
 const started = performance.now();

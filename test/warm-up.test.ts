@@ -4,7 +4,7 @@ import path from 'node:path';
 import { analyze } from '../src/report/analyze';
 import { topTable } from '../src/report/top';
 import { AnalyzePool } from '../src/workers/analyze-pool';
-import { warmUpDecoder, warmUpProfiles } from '../src/workers/warm-up';
+import { WARM_UP_ROUNDS, WARM_UP_SCALE, warmUpDecoder, warmUpProfiles } from '../src/workers/warm-up';
 import { goPprofTop } from './support/go-pprof';
 
 // The profiles a decode worker decodes when it starts (src/workers/warm-up.ts) are real pprof profiles of the shapes
@@ -48,13 +48,27 @@ describe('the decode worker warm-up profiles', () => {
     expect(cpu.strings[cpu.sampleLabels[1]]).toMatch(/^handler:\/api\/v\d\\ntenant:t\d+\\nworker:\d$/);
   });
 
-  test('warmUpDecoder reads every sample of the three', () => {
-    const samples = profiles.map((bytes) => analyze(bytes, { maxBytes: 1 << 30 }).data.sampleStart.length - 1);
-    expect(warmUpDecoder({ maxBytes: 1 << 30 })).toBe(samples.reduce((a, b) => a + b, 0));
+  const samplesOf = (all: Uint8Array[]) => all.reduce((sum, bytes) => sum + analyze(bytes, { maxBytes: 1 << 30 }).data.sampleStart.length - 1, 0);
+  /** What the default warm-up reads: the three whole, then the later rounds' shares of them. */
+  const warmUpSamples = () => samplesOf(profiles) + (WARM_UP_ROUNDS - 1) * samplesOf(warmUpProfiles(WARM_UP_SCALE));
+
+  test('warmUpDecoder reads every sample of the three, whole in the first round and a share of them in the others', () => {
+    expect(warmUpDecoder({ maxBytes: 1 << 30 }, 1)).toBe(samplesOf(profiles));
+    const share = samplesOf(warmUpProfiles(WARM_UP_SCALE));
+    expect(share).toBeGreaterThan(samplesOf(profiles) * WARM_UP_SCALE * 0.9);
+    expect(share).toBeLessThan(samplesOf(profiles) * WARM_UP_SCALE * 1.1);
+    expect(WARM_UP_ROUNDS).toBeGreaterThan(1);
+    expect(warmUpDecoder({ maxBytes: 1 << 30 })).toBe(warmUpSamples());
+  });
+
+  test('a share of the samples keeps the tables whole', () => {
+    const [whole, share] = [profiles[0], warmUpProfiles(WARM_UP_SCALE)[0]].map((bytes) => analyze(bytes, { maxBytes: 1 << 30 }).data);
+    expect(share.locationFrameStart.length).toBe(whole.locationFrameStart.length);
+    expect(share.sampleStart.length).toBeLessThan(whole.sampleStart.length);
   });
 
   test.each([true, false])('a worker with warmUp %s: warmed up or not, it decodes the next profiles as the main thread does', async (warmUp) => {
-    const samples = profiles.reduce((sum, bytes) => sum + analyze(bytes, { maxBytes: 1 << 30 }).data.sampleStart.length - 1, 0);
+    const samples = warmUpSamples();
     const pool = new AnalyzePool({ size: 1, warmUp });
     try {
       for (const bytes of profiles) {
